@@ -1,0 +1,1 @@
+"""Healthpass Gateway: one GraphQL API over a city's national health-data services."""

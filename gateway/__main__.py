@@ -1,0 +1,89 @@
+"""Command line: `python -m gateway serve | dev | schema`.
+
+- `serve`: the gateway alone, with uvicorn (upstreams from the environment).
+- `dev`: what `make run` starts: the mocked national services in a child process, then the
+  gateway in the foreground; Ctrl-C stops both.
+- `schema`: print the schema in SDL (what `make schema` writes to schema.graphql).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import uvicorn
+
+from gateway.settings import Settings
+
+_MOCKS_START_SECONDS = 60.0
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    uvicorn.run(
+        "gateway.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+def _wait_for_mocks(url: str, child: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + _MOCKS_START_SECONDS
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise SystemExit("The mocked national services exited; see their output above.")
+        try:
+            if httpx.get(f"{url}/identity/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"The mocked national services did not answer at {url} in time.")
+
+
+def _dev(settings: Settings, host: str | None, port: int | None) -> None:
+    mocks_url = os.environ.get("MOCKS_URL", "http://127.0.0.1:8001")
+    child = subprocess.Popen([sys.executable, "-m", "mocks", "serve"])
+    try:
+        _wait_for_mocks(mocks_url, child)
+        _serve(settings, host, port)
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m gateway",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("serve", "run the gateway"), ("dev", "run the mocks and the gateway")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--host")
+        command.add_argument("--port", type=int)
+    commands.add_parser("schema", help="print the schema (SDL)")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "schema":
+        from gateway.schema import schema
+
+        print(schema.as_str())
+    elif args.command == "serve":
+        _serve(settings, args.host, args.port)
+    else:
+        _dev(settings, args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

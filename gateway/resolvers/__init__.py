@@ -1,0 +1,1 @@
+"""Root resolvers: the entry points of queries and mutations."""

@@ -1,0 +1,71 @@
+"""The national services the gateway federates, one pooled httpx client each.
+
+`open_upstreams` is entered once, in the application's lifespan. Tests pass
+`transport=httpx.ASGITransport(app=mocks_app)` to reach the mocks in-process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from aiocache.base import BaseCache
+
+from gateway.settings import Settings, SourceSettings
+from gateway.sources.f0_care import F0CareSource
+from gateway.sources.identity import IdentitySource
+from gateway.sources.lab_results import LabResultsSource
+from gateway.sources.service_auth import ServiceAuth, ServiceTokenProvider, oauth_client
+from gateway.sources.vaccination import VaccinationSource
+
+_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50)
+
+
+@dataclass(frozen=True, slots=True)
+class Upstreams:
+    """Every upstream client, opened once per process."""
+
+    idp: httpx.AsyncClient
+    identity: IdentitySource
+    vaccination: VaccinationSource
+    lab_results: LabResultsSource
+    f0_care: F0CareSource
+
+
+@asynccontextmanager
+async def open_upstreams(
+    settings: Settings, cache: BaseCache, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[Upstreams]:
+    """Open the pooled clients (and the service-token provider); close them on exit."""
+    async with AsyncExitStack() as stack:
+        idp = await stack.enter_async_context(
+            httpx.AsyncClient(transport=transport, timeout=5.0, limits=_LIMITS)
+        )
+        tokens = ServiceTokenProvider(oauth_client(settings, transport), settings.idp_token_url)
+        stack.push_async_callback(tokens.aclose)
+        auth = ServiceAuth(tokens)
+
+        def client(name: str) -> httpx.AsyncClient:
+            source = settings.sources[name]
+            return httpx.AsyncClient(
+                base_url=source.base_url,
+                auth=auth,
+                timeout=source.timeout,
+                limits=_LIMITS,
+                transport=transport,
+            )
+
+        clients = {name: await stack.enter_async_context(client(name)) for name in settings.sources}
+
+        def args(name: str) -> tuple[httpx.AsyncClient, SourceSettings, BaseCache, int]:
+            return clients[name], settings.sources[name], cache, settings.batch_size
+
+        yield Upstreams(
+            idp=idp,
+            identity=IdentitySource(*args("identity")),
+            vaccination=VaccinationSource(*args("vaccination")),
+            lab_results=LabResultsSource(*args("lab_results")),
+            f0_care=F0CareSource(*args("f0_care")),
+        )

@@ -1,0 +1,134 @@
+"""The shared machinery of batch-capable upstream sources.
+
+A source answers `load_many(ids)` with one result (or one exception) per id, in order. It reads the
+record cache first, joins loads already in flight for the same ids (single-flight across requests),
+and fetches the rest in chunks of `batch_size`, concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Generic, TypeVar
+
+import httpx
+from aiocache.base import BaseCache
+
+from gateway.errors import UpstreamUnavailable
+from gateway.settings import SourceSettings
+
+R = TypeVar("R")
+log = logging.getLogger("gateway.sources")
+
+
+class MalformedUpstreamAnswer(ValueError):
+    """The upstream answered something that is not what its API promises."""
+
+
+class BatchSource(ABC, Generic[R]):
+    """A cached, batched, single-flight view of one upstream."""
+
+    name: str
+
+    def __init__(
+        self, client: httpx.AsyncClient, settings: SourceSettings, cache: BaseCache, batch_size: int
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self._cache = cache
+        self._batch_size = batch_size
+        self._inflight: dict[str, asyncio.Future[R]] = {}
+        # Fetches run as tasks of their own so that a caller that goes away (a cancelled
+        # request) does not strand the other requests waiting on the same ids.
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @abstractmethod
+    async def fetch_batch(self, ids: Sequence[str]) -> dict[str, R]:
+        """Fetch the records of `ids` from the upstream; every id gets an entry."""
+
+    def cache_key(self, person_id: str) -> str:
+        return f"{self.name}:{person_id}"
+
+    async def load_many(self, ids: Sequence[str]) -> list[R | BaseException]:
+        """One record or exception per id, from cache, an in-flight load or the upstream."""
+        unique = list(dict.fromkeys(ids))
+        cached = await self._cache.multi_get([self.cache_key(pid) for pid in unique])
+        found: dict[str, R] = {}
+        waiting: dict[str, asyncio.Future[R]] = {}
+        missing: list[str] = []
+        loop = asyncio.get_running_loop()
+        for pid, entry in zip(unique, cached, strict=True):
+            if entry is not None:
+                found[pid] = entry[0]
+            elif pid in self._inflight:
+                waiting[pid] = self._inflight[pid]
+            else:
+                waiting[pid] = self._inflight[pid] = loop.create_future()
+                missing.append(pid)
+        if missing:
+            chunks = [
+                missing[i : i + self._batch_size] for i in range(0, len(missing), self._batch_size)
+            ]
+            for chunk in chunks:
+                task = asyncio.create_task(self._fetch_chunk(chunk))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        results: dict[str, R | BaseException] = dict(found)
+        for pid, future in waiting.items():
+            try:
+                results[pid] = await asyncio.shield(future)
+            except Exception as error:
+                results[pid] = error
+        return [results[pid] for pid in ids]
+
+    async def invalidate(self, person_id: str) -> None:
+        """Forget what the cache holds for one person (after a write)."""
+        await self._cache.delete(self.cache_key(person_id))
+
+    async def _fetch_chunk(self, chunk: list[str]) -> None:
+        try:
+            records = await self.fetch_batch(chunk)
+            pairs = [(self.cache_key(pid), (records[pid],)) for pid in chunk]
+            await self._cache.multi_set(pairs, ttl=self.settings.cache_ttl)
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
+            # Logged for operators; the client only hears UPSTREAM_UNAVAILABLE.
+            log.warning("upstream %s failed: %s: %s", self.name, type(error).__name__, error)
+            self._settle(chunk, UpstreamUnavailable(self.name))
+        except BaseException as error:
+            self._settle(chunk, error)
+            raise
+        else:
+            for pid in chunk:
+                self._inflight.pop(pid).set_result(records[pid])
+
+    def _settle(self, chunk: list[str], error: BaseException) -> None:
+        for pid in chunk:
+            future = self._inflight.pop(pid)
+            future.set_exception(error)
+            future.exception()  # marks it retrieved: every waiter may have gone away
+
+    async def post_json(self, path: str, payload: object) -> object:
+        """POST JSON and return the decoded answer; non-2xx raises."""
+        response = await self.client.post(path, json=payload)
+        return _decoded(response)
+
+    async def post_form(self, path: str, form: dict[str, str]) -> object:
+        """POST a form (FHIR `_search`) and return the decoded answer; non-2xx raises."""
+        response = await self.client.post(path, data=form)
+        return _decoded(response)
+
+
+def _decoded(response: httpx.Response) -> object:
+    response.raise_for_status()
+    try:
+        return response.json()
+    except ValueError as error:
+        raise MalformedUpstreamAnswer("the answer is not JSON") from error
+
+
+def expect(condition: bool, what: str) -> None:
+    """Raise `MalformedUpstreamAnswer` unless the upstream's answer has the promised shape."""
+    if not condition:
+        raise MalformedUpstreamAnswer(what)

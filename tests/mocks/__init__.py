@@ -1,0 +1,1 @@
+"""Tests of the mocked national services (`mocks/`)."""

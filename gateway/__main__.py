@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -46,9 +47,22 @@ def _wait_for_mocks(url: str, child: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"The mocked national services did not answer at {url} in time.")
 
 
+def _die_with_parent() -> None:
+    """In the mocks' process: get SIGTERM when the gateway's process ends, however it ends.
+
+    uvicorn re-raises SIGTERM after its graceful shutdown, so `finally` blocks in the parent
+    do not run on SIGTERM; the kernel's parent-death signal covers that and SIGKILL too.
+    """
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _dev(settings: Settings, host: str | None, port: int | None) -> None:
     mocks_url = os.environ.get("MOCKS_URL", "http://127.0.0.1:8001")
-    child = subprocess.Popen([sys.executable, "-m", "mocks", "serve"])
+    child = subprocess.Popen([sys.executable, "-m", "mocks", "serve"], preexec_fn=_die_with_parent)
     try:
         _wait_for_mocks(mocks_url, child)
         _serve(settings, host, port)

@@ -99,14 +99,16 @@ def create_app(
 
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
             request = Request(scope, receive)
-            if settings.production or not _wants_graphiql(request):
-                verifier: TokenVerifier = app.state.verifier
-                try:
-                    principal = await verifier.authenticate(request.headers.get("authorization"))
-                except Unauthenticated as error:
-                    await unauthenticated(error)(scope, receive, send)
-                    return
-                scope.setdefault("state", {})["principal"] = principal
+            if not settings.production and _wants_graphiql(request):
+                await (await graphql.render_graphql_ide(request))(scope, receive, send)
+                return
+            verifier: TokenVerifier = app.state.verifier
+            try:
+                principal = await verifier.authenticate(request.headers.get("authorization"))
+            except Unauthenticated as error:
+                await unauthenticated(error)(scope, receive, send)
+                return
+            scope.setdefault("state", {})["principal"] = principal
             await graphql(scope, receive, send)
 
     async def healthz(request: Request) -> Response:

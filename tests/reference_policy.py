@@ -119,8 +119,11 @@ def red_reasons(tests: list[Test], cases: list[Case], at: datetime) -> Reasons:
 def green(doses: list[Dose], cases: list[Case], at: datetime) -> dict[str, datetime]:
     """Holding GREEN rules mapped to their validUntil."""
     holds: dict[str, datetime] = {}
-    ends = [day(d + timedelta(days=365)) for k, (d, need) in enumerate(doses, start=1)
-            if k >= need and day(d + timedelta(days=14)) <= at < day(d + timedelta(days=365))]
+    ends = [
+        day(d + timedelta(days=365))
+        for k, (d, need) in enumerate(doses, start=1)
+        if k >= need and day(d + timedelta(days=14)) <= at < day(d + timedelta(days=365))
+    ]
     if ends:
         holds["FULLY_VACCINATED"] = max(ends)
     recovered = [r for r, proof in cases if proof and at - timedelta(days=180) < r]

@@ -149,3 +149,18 @@ async def test_error_messages_carry_no_internals(
 
     message = body["errors"][0]["message"]
     assert "http" not in message and "Traceback" not in message and "kid" not in message
+
+
+async def test_a_browser_gets_graphiql_without_a_token(client: httpx.AsyncClient) -> None:
+    response = await client.get("/graphql", headers={"Accept": "text/html"})
+
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+async def test_a_get_query_still_needs_a_token(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        "/graphql", params={"query": "{ me { id } }"}, headers={"Accept": "text/html"}
+    )
+
+    assert response.status_code == 401

@@ -21,8 +21,10 @@ def imm(cvx: str, when: str, name: str | None = None, status: str = "completed")
     coding = [{"system": "http://hl7.org/fhir/sid/cvx", "code": cvx}]
     if name:
         coding.append(
-            {"system": "https://ec.europa.eu/health/documents/community-register/html/",
-             "code": name}
+            {
+                "system": "https://ec.europa.eu/health/documents/community-register/html/",
+                "code": name,
+            }
         )
     return {
         "resourceType": "Immunization",
@@ -63,7 +65,10 @@ def test_second_dose_14_days_ago_is_green_13_is_yellow() -> None:
     green = evaluate_raw([imm("208", ago(40)), imm("208", ago(14))], [], [], T)
     assert green == ("GREEN", ["FULLY_VACCINATED"], day(TODAY - timedelta(days=14 - 365)))
     assert evaluate_raw([imm("208", ago(40)), imm("208", ago(13))], [], [], T) == (
-        "YELLOW", ["PARTIALLY_VACCINATED"], None)
+        "YELLOW",
+        ["PARTIALLY_VACCINATED"],
+        None,
+    )
 
 
 def test_series_expires_at_day_365() -> None:
@@ -77,10 +82,16 @@ def test_series_expires_at_day_365() -> None:
 def test_negative_test_71_hours_yellow_72_and_73_red() -> None:
     s = T - timedelta(hours=71)
     assert evaluate_raw([], [obs(s, False, "94558-4")], [], T) == (
-        "YELLOW", ["RECENT_NEGATIVE_TEST"], s + timedelta(hours=72))
+        "YELLOW",
+        ["RECENT_NEGATIVE_TEST"],
+        s + timedelta(hours=72),
+    )
     for hours in (72, 73):
         assert evaluate_raw([], [obs(T - timedelta(hours=hours), False)], [], T) == (
-            "RED", ["NO_PROTECTION"], None)
+            "RED",
+            ["NO_PROTECTION"],
+            None,
+        )
 
 
 def test_recovery_with_proof_179_days_green_181_red() -> None:
@@ -95,7 +106,10 @@ def test_recovery_with_proof_179_days_green_181_red() -> None:
 def test_recovery_without_proof_ends_case_but_is_not_green() -> None:
     r = T - timedelta(days=5)
     assert evaluate_raw([], [], [case(r - timedelta(days=10), r)], T) == (
-        "RED", ["NO_PROTECTION"], None)
+        "RED",
+        ["NO_PROTECTION"],
+        None,
+    )
 
 
 def test_mixed_astrazeneca_then_pfizer_is_complete() -> None:
@@ -108,7 +122,10 @@ def test_two_abdala_partial_three_complete() -> None:
     doses = [imm("500", ago(d), "Abdala") for d in (70, 50, 30)]
     assert evaluate_raw(doses[:2], [], [], T)[:2] == ("YELLOW", ["PARTIALLY_VACCINATED"])
     assert evaluate_raw(doses, [], [], T) == (
-        "GREEN", ["FULLY_VACCINATED"], day(TODAY + timedelta(days=335)))
+        "GREEN",
+        ["FULLY_VACCINATED"],
+        day(TODAY + timedelta(days=335)),
+    )
     hayat = [imm("500", ago(d), "Hayat-Vax") for d in (50, 30)]
     assert evaluate_raw(hayat, [], [], T)[0] == "GREEN"
 
@@ -146,7 +163,10 @@ def test_positive_then_recovered_is_not_red() -> None:
     r = T - timedelta(days=2)
     cases = [case(s + timedelta(hours=6), r, "HOME_CARE_TEAM_CONFIRMATION")]
     assert evaluate_raw([], [obs(s, True)], cases, T) == (
-        "GREEN", ["RECOVERED"], r + timedelta(days=180))
+        "GREEN",
+        ["RECOVERED"],
+        r + timedelta(days=180),
+    )
     # recovery before the sample does not clear it
     old = [case(s - timedelta(days=30), s - timedelta(hours=1), "DISCHARGE_PAPER")]
     assert evaluate_raw([], [obs(s, True)], old, T)[:2] == ("RED", ["RECENT_POSITIVE_TEST"])
@@ -156,7 +176,10 @@ def test_active_f0_and_positive_both_listed_future_recovery_ignored() -> None:
     s = T - timedelta(days=3)
     cases = [case(s + timedelta(hours=5), T + timedelta(days=1), "DISCHARGE_PAPER")]
     assert evaluate_raw([], [obs(s, True)], cases, T) == (
-        "RED", ["ACTIVE_F0", "RECENT_POSITIVE_TEST"], None)
+        "RED",
+        ["ACTIVE_F0", "RECENT_POSITIVE_TEST"],
+        None,
+    )
     future_case = [case(T + timedelta(hours=1))]
     assert evaluate_raw([], [], future_case, T) == ("RED", ["NO_PROTECTION"], None)
 
@@ -166,13 +189,19 @@ def test_two_green_reasons_take_latest_valid_until() -> None:
     r = T - timedelta(days=1)
     cases = [case(r - timedelta(days=12), r, "WARD_ISOLATION_COMPLETION")]
     assert evaluate_raw(doses, [], cases, T) == (
-        "GREEN", ["FULLY_VACCINATED", "RECOVERED"], day(TODAY + timedelta(days=335)))
+        "GREEN",
+        ["FULLY_VACCINATED", "RECOVERED"],
+        day(TODAY + timedelta(days=335)),
+    )
 
 
 def test_two_yellow_reasons_have_no_valid_until() -> None:
     doses = [imm("207", ago(20))]
     assert evaluate_raw(doses, [obs(T - timedelta(hours=2), False)], [], T) == (
-        "YELLOW", ["PARTIALLY_VACCINATED", "RECENT_NEGATIVE_TEST"], None)
+        "YELLOW",
+        ["PARTIALLY_VACCINATED", "RECENT_NEGATIVE_TEST"],
+        None,
+    )
 
 
 def test_unknown_when_a_source_is_missing_unless_red_holds() -> None:

@@ -14,14 +14,25 @@ from typing import Any
 from mocks.model import LOCAL_TZ, DataSet
 
 REQUIRED_DOSES = {
-    "AstraZeneca": 2, "Pfizer-BioNTech": 2, "Moderna": 2, "Sinopharm Vero Cell": 2,
-    "Sputnik V": 2, "Hayat-Vax": 2, "Janssen": 1, "Abdala": 3,
+    "AstraZeneca": 2,
+    "Pfizer-BioNTech": 2,
+    "Moderna": 2,
+    "Sinopharm Vero Cell": 2,
+    "Sputnik V": 2,
+    "Hayat-Vax": 2,
+    "Janssen": 1,
+    "Abdala": 3,
 }
 # Products as the vaccination registry codes them: the EU product coding is unique per product.
 EU_CODES = {
-    "EU/1/21/1529": "AstraZeneca", "EU/1/20/1528": "Pfizer-BioNTech", "EU/1/20/1507": "Moderna",
-    "BBIBP-CorV": "Sinopharm Vero Cell", "Sputnik-V": "Sputnik V", "EU/1/20/1525": "Janssen",
-    "Abdala": "Abdala", "Hayat-Vax": "Hayat-Vax",
+    "EU/1/21/1529": "AstraZeneca",
+    "EU/1/20/1528": "Pfizer-BioNTech",
+    "EU/1/20/1507": "Moderna",
+    "BBIBP-CorV": "Sinopharm Vero Cell",
+    "Sputnik-V": "Sputnik V",
+    "EU/1/20/1525": "Janssen",
+    "Abdala": "Abdala",
+    "Hayat-Vax": "Hayat-Vax",
 }
 EU_SYSTEM = "https://ec.europa.eu/health/documents/community-register/html/"
 DETECTED = "260373001"
@@ -81,8 +92,11 @@ def facts_from_wire(
             for o in observations
         ],
         cases=[
-            (datetime.fromisoformat(c["confirmedAt"]), instant(c["recoveredAt"]),
-             c["recoveryProof"] is not None)
+            (
+                datetime.fromisoformat(c["confirmedAt"]),
+                instant(c["recoveredAt"]),
+                c["recoveryProof"] is not None,
+            )
             for c in cases
         ],
     )

@@ -21,7 +21,11 @@ def _run(key_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "MOCK_IDP_KEY_FILE": str(key_file), "MOCK_REFERENCE_TIME": ""}
     return subprocess.run(
         [sys.executable, "-m", "mocks", *args],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 
@@ -45,7 +49,9 @@ def test_checkpoint_token_with_ttl(key_file: Path) -> None:
     assert result.returncode == 0, result.stderr
     claims = jwt.decode(result.stdout.strip(), load_signing_key(key_file)).claims
     assert (claims["district"], claims["sub"], claims["exp"] - claims["iat"]) == (
-        "778", "CP-778-001", 120,
+        "778",
+        "CP-778-001",
+        120,
     )
 
 

@@ -8,8 +8,16 @@ from mocks.seed import dataset_for
 from mocks.settings import MockSettings
 
 PERSON_KEYS = {
-    "id", "fullName", "dateOfBirth", "gender", "nationalId", "phone", "district",
-    "districtName", "ward", "address",
+    "id",
+    "fullName",
+    "dateOfBirth",
+    "gender",
+    "nationalId",
+    "phone",
+    "district",
+    "districtName",
+    "ward",
+    "address",
 }
 
 

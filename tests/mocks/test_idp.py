@@ -139,8 +139,9 @@ async def test_user_tokens_carry_the_contract_claims(
 
 
 def test_explicit_subject_and_lifetime(settings: MockSettings) -> None:
-    token = issue_user_token("checkpoint", district="778", sub="CP-778-042", ttl=60,
-                             settings=settings, now=1000)
+    token = issue_user_token(
+        "checkpoint", district="778", sub="CP-778-042", ttl=60, settings=settings, now=1000
+    )
     claims = jwt.decode(token, load_signing_key(settings.idp_key_file)).claims
     assert (claims["sub"], claims["exp"]) == ("CP-778-042", 1060)
 

@@ -35,7 +35,9 @@ async def _stats(client: httpx.AsyncClient, service: str) -> list[dict[str, Any]
 
 async def test_knobs_start_clean_and_update_partially(client: httpx.AsyncClient) -> None:
     assert (await client.get("/lab/_admin/faults")).json() == {
-        "latencyMs": 0, "failureRate": 0.0, "mode": "ok",
+        "latencyMs": 0,
+        "failureRate": 0.0,
+        "mode": "ok",
     }
     await _set(client, "lab", latencyMs=5)
     body = await _set(client, "lab", mode="down")
@@ -123,10 +125,12 @@ async def test_concurrent_requests_have_overlapping_windows(
     client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
     await _set(client, "lab", latencyMs=100)
-    await asyncio.gather(*(
-        client.get("/lab/fhir/Observation", params={"patient": f"P000000{i}"}, headers=auth)
-        for i in range(1, 4)
-    ))
+    await asyncio.gather(
+        *(
+            client.get("/lab/fhir/Observation", params={"patient": f"P000000{i}"}, headers=auth)
+            for i in range(1, 4)
+        )
+    )
     stats = await _stats(client, "lab")
     assert len(stats) == 3
     assert max(s["start"] for s in stats) < min(s["end"] for s in stats)

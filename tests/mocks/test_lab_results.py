@@ -38,9 +38,7 @@ async def test_rapid_antigen_positive(client: httpx.AsyncClient, auth: dict[str,
     assert entry["resource"]["valueCodeableConcept"]["coding"][0]["code"] == "260373001"
 
 
-async def test_post_search_with_an_or_list(
-    client: httpx.AsyncClient, auth: dict[str, str]
-) -> None:
+async def test_post_search_with_an_or_list(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
     form = {"patient": "Patient/P0000017,Patient/P0000026,Patient/P0000022"}
     response = await client.post(f"{SEARCH}/_search", data=form, headers=auth)
     subjects = [e["resource"]["subject"]["reference"] for e in response.json()["entry"]]

@@ -14,8 +14,13 @@ from tests.mocks.policy_oracle import evaluate, facts_from_wire
 from tests.mocks.support import REFERENCE
 
 ALL_REASONS = {
-    "ACTIVE_F0", "RECENT_POSITIVE_TEST", "FULLY_VACCINATED", "RECOVERED",
-    "PARTIALLY_VACCINATED", "RECENT_NEGATIVE_TEST", "NO_PROTECTION",
+    "ACTIVE_F0",
+    "RECENT_POSITIVE_TEST",
+    "FULLY_VACCINATED",
+    "RECOVERED",
+    "PARTIALLY_VACCINATED",
+    "RECENT_NEGATIVE_TEST",
+    "NO_PROTECTION",
 }
 
 
@@ -76,9 +81,7 @@ async def _served_facts(client: httpx.AsyncClient, auth: dict[str, str], person_
     )
 
 
-@pytest.mark.parametrize(
-    "index", range(len(SPECS)), ids=[spec.case[:60] for spec in SPECS]
-)
+@pytest.mark.parametrize("index", range(len(SPECS)), ids=[spec.case[:60] for spec in SPECS])
 async def test_served_data_gives_the_expected_status(
     client: httpx.AsyncClient, auth: dict[str, str], index: int
 ) -> None:

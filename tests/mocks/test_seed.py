@@ -96,7 +96,7 @@ def test_no_record_lies_after_the_reference_instant(settings: MockSettings) -> N
 
 def test_random_population_has_every_status(settings: MockSettings) -> None:
     dataset = dataset_for(settings)
-    random_ids = list(dataset.persons)[len(SPECS):]
+    random_ids = list(dataset.persons)[len(SPECS) :]
     statuses = Counter(evaluate(facts_from_dataset(dataset, i), REFERENCE) for i in random_ids)
     colors: Counter[str] = Counter()
     reasons: set[str] = set()
@@ -107,8 +107,13 @@ def test_random_population_has_every_status(settings: MockSettings) -> None:
     assert colors["YELLOW"] > 0.1 * len(random_ids)
     assert colors["RED"] > 0.1 * len(random_ids)
     assert reasons == {
-        "ACTIVE_F0", "RECENT_POSITIVE_TEST", "FULLY_VACCINATED", "RECOVERED",
-        "PARTIALLY_VACCINATED", "RECENT_NEGATIVE_TEST", "NO_PROTECTION",
+        "ACTIVE_F0",
+        "RECENT_POSITIVE_TEST",
+        "FULLY_VACCINATED",
+        "RECOVERED",
+        "PARTIALLY_VACCINATED",
+        "RECENT_NEGATIVE_TEST",
+        "NO_PROTECTION",
     }
 
 
@@ -117,7 +122,7 @@ def test_random_statuses_hold_for_six_hours_even_across_midnight() -> None:
     dataset = build_dataset(2021, 5000, late_evening)
     later = late_evening + timedelta(hours=6)
     changed = []
-    for person_id in list(dataset.persons)[len(SPECS):]:
+    for person_id in list(dataset.persons)[len(SPECS) :]:
         facts = facts_from_dataset(dataset, person_id)
         now, then = evaluate(facts, late_evening), evaluate(facts, later)
         if (now.color, now.reasons) != (then.color, then.reasons):

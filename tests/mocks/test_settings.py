@@ -13,7 +13,10 @@ from mocks.settings import DEV_GATEWAY_CLIENT_SECRET, Faults, MockSettings, Sett
 def test_defaults() -> None:
     settings = MockSettings.from_env({})
     assert (settings.host, settings.port, settings.seed, settings.people) == (
-        "127.0.0.1", 8001, 2021, 20000,
+        "127.0.0.1",
+        8001,
+        2021,
+        20000,
     )
     assert settings.reference_time is None
     assert settings.issuer == "http://127.0.0.1:8001/idp"
@@ -25,22 +28,27 @@ def test_defaults() -> None:
 
 
 def test_values_from_the_environment() -> None:
-    settings = MockSettings.from_env({
-        "MOCKS_HOST": "0.0.0.0",
-        "MOCKS_PORT": "9001",
-        "MOCK_SEED": "7",
-        "MOCK_PEOPLE": "500",
-        "MOCK_REFERENCE_TIME": "2021-10-01T02:00:00Z",
-        "MOCK_IDP_ISSUER": "https://idp.example/idp",
-        "MOCK_IDP_KEY_FILE": "/tmp/key.json",
-        "MOCK_GATEWAY_CLIENT_SECRET": "s3cret",
-        "MOCK_LATENCY_MS": "15",
-        "MOCK_LAB_LATENCY_MS": "40",
-        "MOCK_LAB_FAILURE_RATE": "0.25",
-        "MOCK_F0_MODE": "down",
-    })
+    settings = MockSettings.from_env(
+        {
+            "MOCKS_HOST": "0.0.0.0",
+            "MOCKS_PORT": "9001",
+            "MOCK_SEED": "7",
+            "MOCK_PEOPLE": "500",
+            "MOCK_REFERENCE_TIME": "2021-10-01T02:00:00Z",
+            "MOCK_IDP_ISSUER": "https://idp.example/idp",
+            "MOCK_IDP_KEY_FILE": "/tmp/key.json",
+            "MOCK_GATEWAY_CLIENT_SECRET": "s3cret",
+            "MOCK_LATENCY_MS": "15",
+            "MOCK_LAB_LATENCY_MS": "40",
+            "MOCK_LAB_FAILURE_RATE": "0.25",
+            "MOCK_F0_MODE": "down",
+        }
+    )
     assert (settings.host, settings.port, settings.seed, settings.people) == (
-        "0.0.0.0", 9001, 7, 500,
+        "0.0.0.0",
+        9001,
+        7,
+        500,
     )
     assert settings.reference_time == datetime(2021, 10, 1, 9, tzinfo=timezone(timedelta(hours=7)))
     assert settings.issuer == "https://idp.example/idp"

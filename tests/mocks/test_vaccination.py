@@ -38,8 +38,9 @@ async def test_immunizations_are_fhir(client: httpx.AsyncClient, auth: dict[str,
     assert first["patient"] == {"reference": "Patient/P0000001"}
     assert first["lotNumber"].startswith("FF")
     assert first["performer"][0]["actor"]["display"].startswith("Trạm Y tế")
-    assert [e["resource"]["protocolApplied"][0]["doseNumberPositiveInt"]
-            for e in bundle["entry"]] == [1, 2]
+    assert [
+        e["resource"]["protocolApplied"][0]["doseNumberPositiveInt"] for e in bundle["entry"]
+    ] == [1, 2]
     assert bundle["entry"][0]["fullUrl"].endswith(f"/vaccination/fhir/Immunization/{first['id']}")
 
 

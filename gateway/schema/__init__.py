@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.tools import merge_types
 
 from gateway.errors import GatewayError
 from gateway.resolvers.identity import resolve_me, resolve_person
@@ -13,7 +14,7 @@ from gateway.schema.status import PersonStatus
 
 
 @strawberry.type(description="Reading people and their status.")
-class Query:
+class PersonQuery:
     me: Person | None = strawberry.field(
         resolver=resolve_me, description="The caller's own record (citizens only)."
     )
@@ -25,6 +26,21 @@ class Query:
         resolver=resolve_person_status,
         description="A person's status. Give exactly one argument.",
     )
+
+
+def _root(name: str, description: str, parts: tuple[type, ...]) -> type:
+    """One root type merged from each domain's part (a domain adds its part to the tuple)."""
+    root = merge_types(name, parts)
+    root.__strawberry_definition__.description = description  # type: ignore[attr-defined]
+    return root
+
+
+# Each domain contributes its own root fields: add its class here.
+QUERY_PARTS: tuple[type, ...] = (PersonQuery,)
+MUTATION_PARTS: tuple[type, ...] = ()
+
+Query = _root("Query", "What callers may read.", QUERY_PARTS)
+Mutation = _root("Mutation", "What callers may change.", MUTATION_PARTS) if MUTATION_PARTS else None
 
 
 def _should_mask(error: object) -> bool:
@@ -44,6 +60,7 @@ class GatewaySchema(strawberry.Schema):
 def create_schema() -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
+        mutation=Mutation,
         extensions=[
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),

@@ -4,6 +4,10 @@
 - `dev`: what `make run` starts: the mocked national services in a child process, then the
   gateway in the foreground; Ctrl-C stops both.
 - `schema`: print the schema in SDL (what `make schema` writes to schema.graphql).
+- `verify-pass TOKEN --jwks FILE`: verify an offline pass with the public keys alone.
+- `signing-keys rotate | retire KID | public --file FILE`: manage the QR signing keys.
+- `dcc verify TEXT [--trust FILE | --certificate BASE64_DER] [--at ISO_TIME]`: verify a vaccine
+  passport offline.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import time
 import httpx
 import uvicorn
 
+from gateway import keys, offline_pass
+from gateway.dcc import cli as dcc_cli
 from gateway.settings import Settings
 
 _MOCKS_START_SECONDS = 60.0
@@ -86,7 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--host")
         command.add_argument("--port", type=int)
     commands.add_parser("schema", help="print the schema (SDL)")
+    offline_pass.add_command(commands)
+    keys.add_command(commands)
+    dcc_cli.add_command(commands)
     args = parser.parse_args(argv)
+    if hasattr(args, "run"):
+        return int(args.run(args))
     settings = Settings.from_env()
     if args.command == "schema":
         from gateway.schema import schema

@@ -12,62 +12,83 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from gateway import timezone
+from gateway.attempts import AttemptLimiter
 from gateway.auth import Principal, TokenVerifier
 from gateway.cache import create_cache
 from gateway.context import Context
-from gateway.errors import Unauthenticated
-from gateway.loaders import Loaders
-from gateway.schema import schema
+from gateway.dcc.service import create_dcc, refreshing
+from gateway.dcc.trust import trust_list_endpoint
+from gateway.endpoint import GraphQLEndpoint
+from gateway.keys import jwks_endpoint, signing_keys_for
+from gateway.loaders import Loaders, RequestBudget
+from gateway.outbox import Outbox, open_outbox
+from gateway.persisted import PersistedQueryStore
+from gateway.rate_limit import create_rate_limiter
+from gateway.schema import create_schema
 from gateway.settings import Settings
 from gateway.sources import Upstreams, open_upstreams
 from gateway.status import load_policy
+from gateway.status.worker_conditions import load_worker_conditions
+from gateway.subscriptions import (
+    GraphQLWebSocketEndpoint,
+    TextFramesAdapter,
+    authenticate_connection,
+)
+from gateway.watch.follower import open_watch
 
 
 class GatewayGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our typed context and fast JSON."""
 
     def __init__(self, app: Starlette, **kwargs: Any) -> None:
-        super().__init__(schema, **kwargs)
+        super().__init__(create_schema(app.state.settings.max_batch_operations), **kwargs)
         self._app = app
 
     async def get_context(self, request: Any, response: Any) -> Context:
         state = self._app.state
         principal: Principal = request.scope["state"]["principal"]
         upstreams: Upstreams = state.upstreams
+        budget = RequestBudget.starting_now(state.settings.resilience.request_deadline)
+        outbox: Outbox = state.outbox
         return Context(
             principal=principal,
             settings=state.settings,
             upstreams=upstreams,
-            loaders=Loaders.for_request(upstreams),
+            loaders=Loaders.for_request(upstreams, budget, outbox.store),
+            budget=budget,
             policy=state.policy,
             clock=state.clock,
+            signing_keys=state.signing_keys,
+            sms_attempts=state.sms_attempts,
+            persisted_queries=state.persisted_queries,
+            outbox=outbox,
+            worker_conditions=state.worker_conditions,
+            alerts=state.alerts,
+            dcc=state.dcc,
+            idempotency_key=request.headers.get("idempotency-key"),
         )
+
+    websocket_adapter_class = TextFramesAdapter
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        await authenticate_connection(self._app.state.verifier, context)
+        plain_ack: UnsetType = UNSET  # a connection_ack without a payload
+        return plain_ack
 
-def unauthenticated(error: Unauthenticated) -> Response:
-    body = {"data": None, "errors": [{"message": error.message, "extensions": error.extensions}]}
-    return Response(
-        orjson.dumps(body),
-        status_code=401,
-        media_type="application/json",
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )
-
-
-def _wants_graphiql(request: Request) -> bool:
-    return (
-        request.method == "GET"
-        and "query" not in request.query_params
-        and "text/html" in request.headers.get("accept", "")
-    )
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A persisted-query GET names its operation in `extensions`, not `query`: answer it.
+        if "extensions" in request.query_params:
+            return False
+        return bool(super().should_render_graphql_ide(request))
 
 
 def create_app(
@@ -82,42 +103,53 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         cache = create_cache(settings)
-        async with open_upstreams(settings, cache, transport) as upstreams:
+        limiter = create_rate_limiter(settings.redis_url)
+        async with (
+            open_upstreams(settings, cache, transport) as upstreams,
+            open_outbox(settings, upstreams.destinations()) as outbox,
+            refreshing(app.state.dcc, transport),
+        ):
             app.state.upstreams = upstreams
+            app.state.outbox = outbox
             app.state.verifier = TokenVerifier(settings, upstreams.idp)
-            yield
+            app.state.limiter = limiter
+
+            def loaders() -> Loaders:  # the watch's evaluations read like a request's
+                budget = RequestBudget.starting_now(settings.resilience.request_deadline)
+                return Loaders.for_request(upstreams, budget, outbox.store)
+
+            async with open_watch(settings, upstreams, loaders, app.state.policy, clock) as alerts:
+                app.state.alerts = alerts
+                yield
+        await limiter.aclose()
         await cache.close()
 
     app = Starlette(lifespan=lifespan)
     app.state.settings = settings
     app.state.policy = load_policy(settings.status_policy)
     app.state.clock = clock
-    graphql = GatewayGraphQL(app, graphql_ide=None if settings.production else "graphiql")
-
-    class GraphQLEndpoint:
-        """Authenticates, then hands the request to Strawberry (a class, so Route sees ASGI)."""
-
-        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-            request = Request(scope, receive)
-            if not settings.production and _wants_graphiql(request):
-                await (await graphql.render_graphql_ide(request))(scope, receive, send)
-                return
-            verifier: TokenVerifier = app.state.verifier
-            try:
-                principal = await verifier.authenticate(request.headers.get("authorization"))
-            except Unauthenticated as error:
-                await unauthenticated(error)(scope, receive, send)
-                return
-            scope.setdefault("state", {})["principal"] = principal
-            await graphql(scope, receive, send)
+    app.state.signing_keys = signing_keys_for(settings)
+    app.state.dcc = create_dcc(settings)
+    scans = settings.checkpoint
+    app.state.sms_attempts = AttemptLimiter(scans.sms_code_attempts, scans.sms_code_window)
+    app.state.persisted_queries = PersistedQueryStore.with_shipped_operations()
+    app.state.worker_conditions = load_worker_conditions(settings.workforce.conditions_file)
+    graphql = GatewayGraphQL(
+        app,
+        graphql_ide=None if settings.production else "graphiql",
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+    )
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     app.router.routes.extend(
         [
-            Route("/graphql", GraphQLEndpoint(), methods=["GET", "POST"]),
+            Route("/graphql", GraphQLEndpoint(app, graphql), methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", GraphQLWebSocketEndpoint(app, graphql)),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/.well-known/jwks.json", jwks_endpoint(app.state.signing_keys), methods=["GET"]),
+            Route("/dcc/trust-list", trust_list_endpoint(app.state.dcc.published), methods=["GET"]),
         ]
     )
     return app

@@ -94,6 +94,20 @@ def require_scope(
         raise Forbidden("You may not read this person's record.")
 
 
+def require_list_scope(principal: Principal, enterprise_id: str, district: str) -> None:
+    """Raise FORBIDDEN unless `principal` may see a worker list of `enterprise_id` in `district`.
+
+    Its employer sees it; so does the district admin of the enterprise's district, who approves
+    it. Every resolver that returns or changes a worker list calls it.
+    """
+    match principal.role:
+        case Role.EMPLOYER if principal.employer_id == enterprise_id:
+            return
+        case Role.DISTRICT_ADMIN if principal.district == district:
+            return
+    raise Forbidden("You may not see this worker list.")
+
+
 class TokenVerifier:
     """Verifies bearer tokens against the identity provider's JWKS."""
 

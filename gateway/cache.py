@@ -1,18 +1,23 @@
-"""Caching of upstream records through aiocache.
+"""Caching of upstream records through aiocache: in memory by default, Redis for a fleet.
 
 Keys name the source and the person, never the caller: authorization applies after the cache.
-The memory backend is bounded (aiocache's is not) and runs without aiocache's per-call
-5-second `asyncio.wait_for`, which costs more than the lookup itself.
+The memory backend is bounded (aiocache's is not). Both run without aiocache's per-call
+5-second `asyncio.wait_for`, which costs more than a memory lookup itself. In Redis, entries are
+pickled: the Redis of a gateway fleet must be private to it (never shared with other tenants).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
-from aiocache import SimpleMemoryCache
+from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.base import BaseCache
+from aiocache.serializers import PickleSerializer
 
 from gateway.settings import Settings
+
+NAMESPACE = "healthpass:records"
 
 
 class BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]
@@ -30,6 +35,23 @@ class BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]
         return await super()._set(key, value, ttl=ttl, _cas_token=_cas_token, _conn=_conn)
 
 
+def redis_cache(url: str) -> BaseCache:
+    """aiocache's Redis backend for `redis://[:password@]host[:port][/db]`."""
+    parsed = urlparse(url)
+    return RedisCache(
+        endpoint=parsed.hostname or "127.0.0.1",
+        port=parsed.port or 6379,
+        db=int(parsed.path.lstrip("/") or 0),
+        password=parsed.password,
+        ssl=parsed.scheme == "rediss",
+        serializer=PickleSerializer(),
+        namespace=NAMESPACE,
+        timeout=0,
+    )
+
+
 def create_cache(settings: Settings) -> BaseCache:
-    """The record cache the settings ask for (memory by default)."""
+    """The record cache the settings ask for: Redis when `REDIS_URL` is set, else memory."""
+    if settings.redis_url:
+        return redis_cache(settings.redis_url)
     return BoundedMemoryCache(max_entries=settings.cache_max_entries, timeout=0)

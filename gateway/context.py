@@ -8,11 +8,18 @@ from datetime import datetime
 
 import strawberry
 
+from gateway.attempts import AttemptLimiter
 from gateway.auth import Principal
-from gateway.loaders import Loaders
+from gateway.dcc.service import Dcc
+from gateway.keys import SigningKeys
+from gateway.loaders import Loaders, RequestBudget
+from gateway.outbox import Outbox
+from gateway.persisted import PersistedQueryStore
 from gateway.settings import Settings
 from gateway.sources import Upstreams
 from gateway.status import Policy
+from gateway.status.worker_conditions import WorkerConditions
+from gateway.watch import Alerts
 
 
 @dataclass(slots=True)
@@ -23,8 +30,19 @@ class Context:
     settings: Settings
     upstreams: Upstreams
     loaders: Loaders
+    budget: RequestBudget
     policy: Policy
     clock: Callable[[], datetime]
+    signing_keys: SigningKeys | None  # QR payloads and offline passes (None: not configured)
+    sms_attempts: AttemptLimiter  # wrong SMS codes per caller
+    persisted_queries: PersistedQueryStore
+    outbox: Outbox  # submissions, their idempotency keys, F0 alerts
+    worker_conditions: WorkerConditions  # what approval asks of workers, per district
+    alerts: Alerts  # alerts on approved workers: the stored ones and the live fan-out
+    dcc: Dcc  # vaccine passports: the signer, the trust list, revocations
+    idempotency_key: str | None = None  # the request's Idempotency-Key header
+    # A websocket's connection_init payload (Strawberry sets it): where its token may be.
+    connection_params: dict[str, object] | None = None
 
 
 Info = strawberry.Info[Context, None]

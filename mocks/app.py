@@ -10,11 +10,13 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from mocks import (
+    checkins,
     declarations,
     f0_care,
     identity,
     idp,
     lab_results,
+    qr_registry,
     sms,
     vaccination,
     workforce,
@@ -37,6 +39,8 @@ SERVICES: dict[str, Callable[[ServiceContext], Starlette]] = {
     "declarations": declarations.create_app,
     "workforce": workforce.create_app,
     "sms": sms.create_app,
+    "qr": qr_registry.create_app,
+    "checkins": checkins.create_app,
 }
 
 

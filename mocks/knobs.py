@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mocks.common import NOTE_KEY, ORJSONResponse, RequestNote, error_json
-from mocks.settings import Faults, parse_mode
+from mocks.settings import MODES, Faults, parse_mode
 
 STATS_LIMIT = 10_000  # a long `make run` session must not grow without bound
 
@@ -45,10 +45,12 @@ class ServiceRuntime:
         self.knobs = defaults
         self.stats: deque[RequestStat] = deque(maxlen=STATS_LIMIT)
         self._random = random.Random()
+        self._requests = 0
 
     def reset(self) -> None:
         """Back to the knobs read from the environment at start."""
         self.knobs = self.defaults
+        self._requests = 0
 
     def knobs_json(self) -> dict[str, object]:
         """The knobs as the admin endpoint shows them."""
@@ -56,7 +58,10 @@ class ServiceRuntime:
         return {"latencyMs": k.latency_ms, "failureRate": k.failure_rate, "mode": k.mode}
 
     def fails_now(self) -> bool:
-        """Whether this request falls in the configured share of 503 answers."""
+        """Whether this request gets a 503: the configured share, or every other (`flapping`)."""
+        self._requests += 1
+        if self.knobs.mode == "flapping":
+            return self._requests % 2 == 1
         return self._random.random() < self.knobs.failure_rate
 
     def update(self, body: object) -> str | None:
@@ -74,7 +79,9 @@ class ServiceRuntime:
         if not isinstance(rate, int | float) or isinstance(rate, bool) or not 0 <= rate <= 1:
             return "failureRate must be a number between 0 and 1."
         if mode is None:
-            return "mode must be one of ok, down, error500, malformed, slow."
+            return f"mode must be one of {', '.join(MODES)}."
+        if mode != self.knobs.mode:
+            self._requests = 0  # `flapping` starts with a failure
         self.knobs = Faults(latency_ms=latency, failure_rate=float(rate), mode=mode)
         return None
 

@@ -5,9 +5,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from mocks.common import BadRequest, FHIRResponse
 from mocks.fhir import Resource, resource_routes
+from mocks.live import (
+    ChangeLog,
+    LiveRecords,
+    changes_route,
+    instant_field,
+    json_object,
+    now,
+    record_change,
+)
 from mocks.model import LabTest
+from mocks.names import DISTRICTS_BY_CODE, LABS_PCR, health_station
 from mocks.service import ServiceContext, service_app
 from mocks.specs.lab_results import SPEC
 
@@ -55,9 +69,32 @@ def observation(test: LabTest, reference: datetime) -> Resource:
 
 
 def create_app(ctx: ServiceContext) -> Starlette:
-    """The lab results service's sub-app."""
+    """The lab results service's sub-app, with its change feed and `/_admin/observations`."""
     reference = ctx.dataset.reference
-    routes = resource_routes(
-        "Observation", ctx.dataset.tests, lambda test: observation(test, reference)
-    )
+    tests: LiveRecords[LabTest] = LiveRecords(ctx.dataset.tests)
+    log = ChangeLog()
+
+    async def add_observation(request: Request) -> Response:
+        """Development only: a new result arrives (e.g. a worker's positive test)."""
+        body = await json_object(request)
+        person = ctx.dataset.persons.get(str(body.get("personId")))
+        kind = body.get("kind", "PCR")
+        if person is None or kind not in ("PCR", "ANTIGEN"):
+            raise BadRequest("personId must name a person and kind be PCR or ANTIGEN.")
+        if not isinstance(body.get("positive"), bool):
+            raise BadRequest("positive must be true or false.")
+        sampled = instant_field(body, "sampledAt", now()) or now()
+        district = DISTRICTS_BY_CODE[person.district]
+        lab = LABS_PCR[0] if kind == "PCR" else health_station(district, person.ward)
+        test_id = f"obs-{person.id}-{len(tests.get(person.id)) + 1}"
+        test = LabTest(test_id, person.id, kind, sampled, body["positive"], lab)
+        tests.add(person.id, test)
+        record_change(log, person.id, "Observation", test_id, now())
+        return FHIRResponse(observation(test, reference), status_code=201)
+
+    routes = [
+        *resource_routes("Observation", tests, lambda test: observation(test, reference)),
+        changes_route(log),
+        Route("/_admin/observations", add_observation, methods=["POST"]),
+    ]
     return service_app(ctx, routes, SPEC, fhir=True)

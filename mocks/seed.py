@@ -7,6 +7,7 @@ import gc
 from datetime import datetime
 
 from mocks.draw import Draw
+from mocks.enterprises import persona_employers
 from mocks.model import LOCAL_TZ, DataSet, PersonRecords
 from mocks.people import PersonFactory
 from mocks.personas import SPECS, expectations, persona_id
@@ -62,6 +63,17 @@ def dataset_for(settings: MockSettings) -> DataSet:
 
 
 def personas(settings: MockSettings | None = None) -> list[dict[str, object]]:
-    """The personas as JSON objects, with their expected status at the reference instant."""
+    """The personas as JSON objects, with their expected status at the reference instant.
+
+    A persona on a demo enterprise's worker list carries that enterprise as `employerId`.
+    """
     reference = reference_instant(settings or MockSettings.from_env())
-    return [persona.as_json() for persona in expectations(reference)]
+    employers = persona_employers()
+    return [
+        {**persona.as_json(), **_employer(employers.get(persona.person_id))}
+        for persona in expectations(reference)
+    ]
+
+
+def _employer(employer_id: str | None) -> dict[str, object]:
+    return {"employerId": employer_id} if employer_id else {}

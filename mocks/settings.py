@@ -9,10 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, cast, get_args
 
-Mode = Literal["ok", "down", "error500", "malformed", "slow"]
+Mode = Literal["ok", "down", "error500", "malformed", "slow", "flapping"]
 MODES: tuple[str, ...] = get_args(Mode)
 
-SERVICES = ("idp", "identity", "vaccination", "lab", "f0", "declarations", "workforce", "sms")
+SERVICES = ("idp", "identity", "vaccination", "lab", "f0", "declarations", "workforce", "sms",
+            "qr", "checkins")
 
 GATEWAY_CLIENT_ID = "healthpass-gateway"
 # A development secret: the mocks never guard anything real.
@@ -46,6 +47,8 @@ class MockSettings:
     # repr=False: settings get logged, the secret must not be.
     gateway_client_secret: str = field(default=DEV_GATEWAY_CLIENT_SECRET, repr=False)
     faults: Mapping[str, Faults] = field(default_factory=dict, hash=False)
+    # Share of accepted writes whose answer is lost (stored, then 503): MOCK_<S>_LOST_ANSWER_RATE.
+    lost_answer_rates: Mapping[str, float] = field(default_factory=dict, hash=False)
     slow_seconds: float = 30.0
 
     @property
@@ -72,6 +75,7 @@ class MockSettings:
             idp_key_file=Path(env.get("MOCK_IDP_KEY_FILE", str(defaults.idp_key_file))),
             gateway_client_secret=env.get("MOCK_GATEWAY_CLIENT_SECRET", DEV_GATEWAY_CLIENT_SECRET),
             faults={service: _faults(env, service) for service in SERVICES},
+            lost_answer_rates={s: _lost_answer_rate(env, s) for s in SERVICES},
         )
 
 
@@ -89,6 +93,14 @@ def _faults(env: Mapping[str, str], service: str) -> Faults:
         failure_rate=rate,
         mode=mode,
     )
+
+
+def _lost_answer_rate(env: Mapping[str, str], service: str) -> float:
+    name = f"MOCK_{service.upper()}_LOST_ANSWER_RATE"
+    rate = _float(env, name, 0.0)
+    if not 0.0 <= rate <= 1.0:
+        raise SettingsError(f"{name} must be between 0 and 1, not {rate}.")
+    return rate
 
 
 def parse_mode(value: object) -> Mode | None:

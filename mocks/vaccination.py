@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
+from datetime import date
 
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mocks.common import BadRequest, FHIRResponse
 from mocks.fhir import Resource, resource_routes
-from mocks.model import Dose
+from mocks.live import ChangeLog, LiveRecords, changes_route, json_object, now, record_change
+from mocks.model import PRODUCTS, Dose
+from mocks.names import DISTRICTS_BY_CODE, health_station
 from mocks.service import ServiceContext, service_app
 from mocks.specs.vaccination import SPEC
 
@@ -42,6 +50,31 @@ def immunization(dose: Dose) -> Resource:
 
 
 def create_app(ctx: ServiceContext) -> Starlette:
-    """The vaccination registry's sub-app."""
-    routes = resource_routes("Immunization", ctx.dataset.doses, immunization)
+    """The vaccination registry's sub-app, with its change feed and `/_admin/immunizations`."""
+    doses: LiveRecords[Dose] = LiveRecords(ctx.dataset.doses)
+    log = ChangeLog()
+
+    async def add_immunization(request: Request) -> Response:
+        """Development only: a dose is given (on a local date, today by default)."""
+        body = await json_object(request)
+        person = ctx.dataset.persons.get(str(body.get("personId")))
+        product = PRODUCTS.get(str(body.get("product")))
+        if person is None or product is None:
+            raise BadRequest(f"personId must name a person and product be one of {list(PRODUCTS)}.")
+        try:
+            on = date.fromisoformat(str(body["date"])) if "date" in body else now().date()
+        except ValueError:
+            raise BadRequest("date must be a YYYY-MM-DD date.") from None
+        number = len(doses.get(person.id)) + 1
+        site = health_station(DISTRICTS_BY_CODE[person.district], person.ward)
+        dose = Dose(f"imm-{person.id}-{number}", person.id, product, on, number, "LIVE", site)
+        doses.add(person.id, dose)
+        record_change(log, person.id, "Immunization", dose.id, now())
+        return FHIRResponse(immunization(dose), status_code=201)
+
+    routes = [
+        *resource_routes("Immunization", doses, immunization),
+        changes_route(log),
+        Route("/_admin/immunizations", add_immunization, methods=["POST"]),
+    ]
     return service_app(ctx, routes, SPEC, fhir=True)

@@ -7,8 +7,11 @@ reach the gateway the same way. Tests that need a cold cache build a fresh gatew
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +27,13 @@ from mocks.settings import MockSettings
 from tests.support import MocksAdmin
 
 MOCKS_URL = "http://127.0.0.1:8001"
+# Files the gateway keeps (development QR signing keys, ...) go here, never into the repo's .data/.
+TEST_DATA_DIR = Path(tempfile.mkdtemp(prefix="healthpass-tests-"))
+
+
+def gateway_settings() -> Settings:
+    """The gateway's settings in tests: every upstream at the mocks, data in TEST_DATA_DIR."""
+    return replace(Settings().with_mocks_at(MOCKS_URL), data_dir=TEST_DATA_DIR)
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +72,7 @@ def token(mock_settings: MockSettings) -> Callable[..., str]:
 async def open_gateway(
     transport: httpx.ASGITransport, settings: Settings | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings or Settings().with_mocks_at(MOCKS_URL), transport=transport)
+    app = create_app(settings or gateway_settings(), transport=transport)
     async with (
         LifespanManager(app) as manager,
         httpx.AsyncClient(

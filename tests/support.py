@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -71,3 +80,77 @@ class MocksAdmin:
         response.raise_for_status()
         requests: list[dict[str, Any]] = response.json()["requests"]
         return requests
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the dev server exited early"
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def port_closed(port: int, seconds: float) -> bool:
+    """Whether nothing accepts connections on `port` within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+@contextmanager
+def dev_server(workdir: Path, **extra_env: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """`python -m gateway dev` (mocks + gateway, real HTTP) on free ports, run from `workdir`.
+
+    Yields the gateway's base URL and the environment the CLI (`python -m mocks ...`) needs.
+    """
+    mocks_port, port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "MOCKS_PORT": str(mocks_port),
+        "MOCKS_URL": f"http://127.0.0.1:{mocks_port}",
+        "PORT": str(port),
+        **extra_env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "dev"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until_healthy(f"http://127.0.0.1:{port}/healthz", process, 60)
+        yield f"http://127.0.0.1:{port}", env
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+    assert port_closed(mocks_port, seconds=10), "the mocks outlived the gateway"
+
+
+def mocks_cli(env: dict[str, str], workdir: Path, *args: str) -> str:
+    """Run `python -m mocks ARGS` as `make run`'s user would; its standard output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mocks", *args],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()

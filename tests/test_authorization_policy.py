@@ -32,6 +32,31 @@ REVIEWED: dict[str, frozenset[str]] = {
     "Person.vaccinations": frozenset({C, HO}),
     "Person.labTests": frozenset({C, HO}),
     "Person.f0Case": frozenset({C, HO}),
+    "Person.qr": frozenset({C, HO}),
+    "Person.offlinePass": frozenset({C, HO}),
+    "Person.vaccinePassport": frozenset({C, HO}),
+    "Person.checkIns": frozenset({C}),
+    "Query.checkpointVisits": frozenset({HO}),
+    "Mutation.issueQr": frozenset({C, HO}),
+    "Mutation.reissueQr": frozenset({C, HO}),
+    "Mutation.sendQrSms": frozenset({HO, DA}),
+    "Mutation.printWardCards": frozenset({HO}),
+    "Person.declarations": frozenset({C, HO}),
+    "Person.f0Reports": frozenset({C, HO}),
+    "Query.f0Alerts": frozenset({HO}),
+    "Mutation.submitHealthDeclaration": frozenset({C, HO}),
+    "Mutation.submitF0Report": frozenset({C, HO}),
+    "Mutation.acknowledgeF0Alert": frozenset({HO}),
+    "Worker.fullName": frozenset({E, DA}),
+    "Query.workerLists": frozenset({E, DA}),
+    "Query.workerList": frozenset({E, DA}),
+    "Query.workerAlerts": frozenset({E}),
+    "Mutation.createWorkerList": frozenset({E}),
+    "Mutation.addWorkers": frozenset({E}),
+    "Mutation.removeWorkers": frozenset({E}),
+    "Mutation.submitWorkerList": frozenset({E}),
+    "Mutation.approveWorkerList": frozenset({DA}),
+    "Mutation.rejectWorkerList": frozenset({DA}),
 }
 PERSON_FIELDS = [
     "fullName",
@@ -41,10 +66,13 @@ PERSON_FIELDS = [
     "vaccinations",
     "labTests",
     "f0Case",
+    "declarations",
+    "f0Reports",
 ]
 OPEN_PERSON_FIELDS = "id maskedName birthYear district status { color reasons }"
 RESTRICTED_PERSON_FIELDS = (
     "fullName dateOfBirth nationalId phone vaccinations { id } labTests { id } f0Case { id }"
+    " declarations { id } f0Reports { id }"
 )
 PERSON_QUERY = (
     f"query($id: ID!) {{ person(id: $id) {{ {OPEN_PERSON_FIELDS} {RESTRICTED_PERSON_FIELDS} }} }}"
@@ -108,6 +136,7 @@ def caller(token: Callable[..., str], role: str, subject: dict[str, Any]) -> str
         case "citizen":
             return token(role, person_id=subject["id"])
         case "employer":
+            # E0001's seeded demo list holds the personas of district 778, `home` among them.
             return token(role, employer_id="E0001")
         case _:
             return token(role, district=subject["district"])
@@ -122,7 +151,8 @@ def expected_person_errors(role: str) -> list[tuple[str, list[str | int]]]:
 
 
 # Whether `person(id)` / `personStatus(personId)` reaches a person in the caller's own scope.
-LOOKUP_IN_SCOPE = {C: True, CP: False, E: False, HO: True, DA: True}
+# An employer reaches the people on its own lists (`home` is on E0001's), no one else.
+LOOKUP_IN_SCOPE = {C: True, CP: False, E: True, HO: True, DA: True}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -229,3 +259,57 @@ async def test_unknown_person_is_not_found_for_a_health_officer(
 
     assert body["data"] == {"person": None}
     assert error_summary(body) == [("NOT_FOUND", ["person"])]
+
+
+@pytest.mark.parametrize("query", [PERSON_QUERY, STATUS_QUERY], ids=["person", "personStatus"])
+async def test_an_employer_reaches_no_one_off_its_lists(
+    client: httpx.AsyncClient, token: Callable[..., str], people: dict[str, Any], query: str
+) -> None:
+    # `home` is on E0001's list, not on E0002's.
+    other_employer = token(E, employer_id="E0002")
+
+    _, body = await gql(client, query, {"id": people["home"]["id"]}, token=other_employer)
+
+    field = "person" if query is PERSON_QUERY else "personStatus"
+    assert body["data"] == {field: None}
+    assert error_summary(body) == [("FORBIDDEN", [field])]
+
+
+# Every workforce root field, called with arguments that would be valid for an allowed role.
+WORKFORCE_OPERATIONS = {
+    "Query.workerLists": "{ workerLists { id } }",
+    "Query.workerList": '{ workerList(id: "WL-0001") { id } }',
+    "Query.workerAlerts": "{ workerAlerts { id } }",
+    "Mutation.createWorkerList": 'mutation { createWorkerList(name: "Ca đêm") { id } }',
+    "Mutation.addWorkers": (
+        'mutation { addWorkers(input: {listId: "WL-0001", personIds: ["P0000001"]}) { id } }'
+    ),
+    "Mutation.removeWorkers": (
+        'mutation { removeWorkers(listId: "WL-0001", personIds: ["P0000001"]) { id } }'
+    ),
+    "Mutation.submitWorkerList": 'mutation { submitWorkerList(id: "WL-0001") { id } }',
+    "Mutation.approveWorkerList": 'mutation { approveWorkerList(id: "WL-0001") { id } }',
+    "Mutation.rejectWorkerList": 'mutation { rejectWorkerList(id: "WL-0001", reason: "x") { id } }',
+}
+WORKFORCE_DENIALS = [
+    (role, name) for name in WORKFORCE_OPERATIONS for role in ROLES if role not in REVIEWED[name]
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "name"), WORKFORCE_DENIALS, ids=[f"{r}-{n}" for r, n in WORKFORCE_DENIALS]
+)
+async def test_workforce_operations_refuse_every_other_role(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    people: dict[str, Any],
+    role: str,
+    name: str,
+) -> None:
+    field = name.split(".")[1]
+    operation = WORKFORCE_OPERATIONS[name]
+
+    _, body = await gql(client, operation, token=caller(token, role, people["home"]))
+
+    assert body["data"] == {field: None}
+    assert error_summary(body) == [("FORBIDDEN", [field])]

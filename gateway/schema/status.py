@@ -8,7 +8,9 @@ import strawberry
 
 from gateway.auth import Role, require_scope
 from gateway.context import Info
+from gateway.dcc.hcert import Holder
 from gateway.errors import NotFound
+from gateway.schema.declarations import declaration_valid_until as valid_until_of
 from gateway.schema.identity import Person, mask_name
 from gateway.schema.permissions import allow
 from gateway.sources.identity import PersonRecord
@@ -40,14 +42,20 @@ class PersonStatus:
         description="The instant the policy was evaluated at."
     )
     policy: str = strawberry.field(description="The policy's name, e.g. 'hcmc-2021-10'.")
-    person_id: strawberry.Private[str]
+    # None when no person record backs the status: a vaccine passport's, named by `holder`.
+    person_id: strawberry.Private[str | None]
+    holder: strawberry.Private[Holder | None] = None
 
     @strawberry.field(description="The person's masked name: 'N*** V*** An'.")
     async def masked_name(self, info: Info) -> str | None:
+        if self.holder is not None:
+            return mask_name(self.holder.full_name)
         return mask_name((await self._person(info)).full_name)
 
     @strawberry.field(description="The person's year of birth.")
     async def birth_year(self, info: Info) -> int | None:
+        if self.holder is not None:
+            return self.holder.birth_year
         return (await self._person(info)).date_of_birth.year
 
     @strawberry.field(
@@ -55,23 +63,32 @@ class PersonStatus:
             "Until when the person's latest health declaration is valid (submission + 24 h)."
         )
     )
-    def declaration_valid_until(self) -> datetime | None:
-        return None
+    async def declaration_valid_until(self, info: Info) -> datetime | None:
+        if self.person_id is None:
+            return None
+        latest = await info.context.loaders.latest_declaration_by_person.load(self.person_id)
+        return valid_until_of(latest) if latest is not None else None
 
     @allow(Role.CITIZEN, Role.HEALTH_OFFICER, description="The person's record.")
     async def person(self, info: Info) -> Person | None:
+        if self.person_id is None:
+            return None
         record = await self._person(info)
         require_scope(info.context.principal, record)
         return Person.from_record(record)
 
     async def _person(self, info: Info) -> PersonRecord:
+        if self.person_id is None:
+            raise NotFound("No person record backs this status.")
         record = await info.context.loaders.person_by_id.load(self.person_id)
         if record is None:
             raise NotFound("No person has this id.")
         return record
 
     @classmethod
-    def from_status(cls, status: Status, person_id: str) -> PersonStatus:
+    def from_status(
+        cls, status: Status, person_id: str | None, holder: Holder | None = None
+    ) -> PersonStatus:
         return cls(
             color=status.color,
             reasons=list(status.reasons),
@@ -79,6 +96,7 @@ class PersonStatus:
             evaluated_at=status.evaluated_at.astimezone(LOCAL),
             policy=status.policy,
             person_id=person_id,
+            holder=holder,
         )
 
     @classmethod

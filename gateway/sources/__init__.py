@@ -13,12 +13,19 @@ from dataclasses import dataclass
 import httpx
 from aiocache.base import BaseCache
 
-from gateway.settings import Settings, SourceSettings
-from gateway.sources.f0_care import F0CareSource
+from gateway.outbox import Destination, Kind
+from gateway.settings import Resilience, Settings, SourceSettings
+from gateway.sources.changes import ChangeFeeds
+from gateway.sources.checkins import CheckInsSource
+from gateway.sources.declarations import DeclarationsSource, LatestDeclarationSource
+from gateway.sources.f0_care import F0CareSource, F0ReportsSource
 from gateway.sources.identity import IdentitySource
 from gateway.sources.lab_results import LabResultsSource
+from gateway.sources.qr_registry import QrRegistrySource
 from gateway.sources.service_auth import ServiceAuth, ServiceTokenProvider, oauth_client
+from gateway.sources.sms import SmsSource
 from gateway.sources.vaccination import VaccinationSource
+from gateway.sources.workforce import WorkforceSource
 
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50)
 
@@ -32,6 +39,26 @@ class Upstreams:
     vaccination: VaccinationSource
     lab_results: LabResultsSource
     f0_care: F0CareSource
+    qr_registry: QrRegistrySource
+    sms: SmsSource
+    checkins: CheckInsSource
+    declarations: DeclarationsSource
+    latest_declarations: LatestDeclarationSource
+    f0_reports: F0ReportsSource
+    workforce: WorkforceSource
+    change_feeds: ChangeFeeds  # an authenticated client for every followed feed's absolute URL
+
+    def destinations(self) -> dict[Kind, Destination]:
+        """Where the outbox delivers each kind of submission, and what it then forgets."""
+
+        async def forget_declarations(person_id: str) -> None:
+            await self.declarations.invalidate(person_id)
+            await self.latest_declarations.invalidate(person_id)
+
+        return {
+            Kind.DECLARATION: Destination(self.declarations.deliver, forget_declarations),
+            Kind.F0_REPORT: Destination(self.f0_reports.deliver, self.f0_reports.invalidate),
+        }
 
 
 @asynccontextmanager
@@ -59,8 +86,14 @@ async def open_upstreams(
 
         clients = {name: await stack.enter_async_context(client(name)) for name in settings.sources}
 
-        def args(name: str) -> tuple[httpx.AsyncClient, SourceSettings, BaseCache, int]:
-            return clients[name], settings.sources[name], cache, settings.batch_size
+        def args(
+            name: str,
+        ) -> tuple[httpx.AsyncClient, SourceSettings, BaseCache, int, Resilience]:
+            return clients[name], settings.sources[name], cache, settings.batch_size, resilience
+
+        resilience = settings.resilience
+        checkins = CheckInsSource(clients["checkins"])
+        stack.push_async_callback(checkins.drain)  # check-ins in flight land before clients close
 
         yield Upstreams(
             idp=idp,
@@ -68,4 +101,14 @@ async def open_upstreams(
             vaccination=VaccinationSource(*args("vaccination")),
             lab_results=LabResultsSource(*args("lab_results")),
             f0_care=F0CareSource(*args("f0_care")),
+            qr_registry=QrRegistrySource(
+                clients["qr_registry"], settings.sources["qr_registry"], cache
+            ),
+            sms=SmsSource(clients["sms"]),
+            checkins=checkins,
+            declarations=DeclarationsSource(*args("declarations")),
+            latest_declarations=LatestDeclarationSource(*args("declarations")),
+            f0_reports=F0ReportsSource(*args("f0_care")),
+            workforce=WorkforceSource(clients["workforce"]),
+            change_feeds=ChangeFeeds(clients["workforce"]),
         )

@@ -2,13 +2,17 @@
 
 A source answers `load_many(ids)` with one result (or one exception) per id, in order. It reads the
 record cache first, joins loads already in flight for the same ids (single-flight across requests),
-and fetches the rest in chunks of `batch_size`, concurrently.
+and fetches the rest in chunks of `batch_size`, concurrently, through the source's circuit breaker
+with jittered retries. Cache entries carry the time they were fetched: fresh for the source's TTL,
+then kept `stale_for` longer and served only when the upstream fails (stale-if-error); each stale
+answer is noted in the request's `stale` set so the response can say so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Generic, TypeVar
@@ -17,7 +21,8 @@ import httpx
 from aiocache.base import BaseCache
 
 from gateway.errors import UpstreamUnavailable
-from gateway.settings import SourceSettings
+from gateway.settings import Resilience, SourceSettings
+from gateway.sources.resilience import CircuitBreaker, CircuitOpen, with_retries
 
 R = TypeVar("R")
 log = logging.getLogger("gateway.sources")
@@ -33,16 +38,26 @@ class BatchSource(ABC, Generic[R]):
     name: str
 
     def __init__(
-        self, client: httpx.AsyncClient, settings: SourceSettings, cache: BaseCache, batch_size: int
+        self,
+        client: httpx.AsyncClient,
+        settings: SourceSettings,
+        cache: BaseCache,
+        batch_size: int,
+        resilience: Resilience | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
         self._cache = cache
         self._batch_size = batch_size
+        self.resilience = resilience or Resilience()
+        self.breaker = CircuitBreaker(
+            self.resilience.breaker_failures, self.resilience.breaker_cooldown
+        )
         self._inflight: dict[str, asyncio.Future[R]] = {}
         # Fetches run as tasks of their own so that a caller that goes away (a cancelled
         # request) does not strand the other requests waiting on the same ids.
         self._tasks: set[asyncio.Task[None]] = set()
+        self._queued: list[str] = []
 
     @abstractmethod
     async def fetch_batch(self, ids: Sequence[str]) -> dict[str, R]:
@@ -51,37 +66,52 @@ class BatchSource(ABC, Generic[R]):
     def cache_key(self, person_id: str) -> str:
         return f"{self.name}:{person_id}"
 
-    async def load_many(self, ids: Sequence[str]) -> list[R | BaseException]:
-        """One record or exception per id, from cache, an in-flight load or the upstream."""
+    async def load_many(
+        self, ids: Sequence[str], stale: set[tuple[str, str]] | None = None
+    ) -> list[R | BaseException]:
+        """One record or exception per id, from cache, an in-flight load or the upstream.
+
+        Where the upstream fails and the cache still holds an expired answer, that answer is
+        returned and `(source, id)` is added to `stale`.
+        """
         unique = list(dict.fromkeys(ids))
         cached = await self._cache.multi_get([self.cache_key(pid) for pid in unique])
-        found: dict[str, R] = {}
+        results: dict[str, R | BaseException] = {}
+        expired: dict[str, R] = {}
         waiting: dict[str, asyncio.Future[R]] = {}
-        missing: list[str] = []
-        loop = asyncio.get_running_loop()
+        now = time.time()
         for pid, entry in zip(unique, cached, strict=True):
+            if entry is not None and now - entry[1] < self.settings.cache_ttl:
+                results[pid] = entry[0]
+                continue
             if entry is not None:
-                found[pid] = entry[0]
-            elif pid in self._inflight:
-                waiting[pid] = self._inflight[pid]
-            else:
-                waiting[pid] = self._inflight[pid] = loop.create_future()
-                missing.append(pid)
-        if missing:
-            chunks = [
-                missing[i : i + self._batch_size] for i in range(0, len(missing), self._batch_size)
-            ]
-            for chunk in chunks:
-                task = asyncio.create_task(self._fetch_chunk(chunk))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-        results: dict[str, R | BaseException] = dict(found)
+                expired[pid] = entry[0]
+            waiting[pid] = self._join_or_start(pid)
+        self._start_fetches()
         for pid, future in waiting.items():
             try:
                 results[pid] = await asyncio.shield(future)
+            except UpstreamUnavailable as error:
+                results[pid] = expired.get(pid, error)
+                if pid in expired and stale is not None:
+                    stale.add((self.name, pid))
             except Exception as error:
                 results[pid] = error
         return [results[pid] for pid in ids]
+
+    def _join_or_start(self, pid: str) -> asyncio.Future[R]:
+        """The in-flight load of `pid`, or a new one queued for `_start_fetches`."""
+        if pid not in self._inflight:
+            self._inflight[pid] = asyncio.get_running_loop().create_future()
+            self._queued.append(pid)
+        return self._inflight[pid]
+
+    def _start_fetches(self) -> None:
+        queued, self._queued = self._queued, []
+        for start in range(0, len(queued), self._batch_size):
+            task = asyncio.create_task(self._fetch_chunk(queued[start : start + self._batch_size]))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def invalidate(self, person_id: str) -> None:
         """Forget what the cache holds for one person (after a write)."""
@@ -89,10 +119,25 @@ class BatchSource(ABC, Generic[R]):
 
     async def _fetch_chunk(self, chunk: list[str]) -> None:
         try:
-            records = await self.fetch_batch(chunk)
-            pairs = [(self.cache_key(pid), (records[pid],)) for pid in chunk]
-            await self._cache.multi_set(pairs, ttl=self.settings.cache_ttl)
-        except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
+            # The total time of one attempt is bounded here: httpx's timeouts are per phase.
+            records = await with_retries(
+                lambda: asyncio.wait_for(self.fetch_batch(chunk), self.settings.timeout),
+                self.breaker,
+                self.resilience,
+            )
+            fetched_at = time.time()
+            pairs = [(self.cache_key(pid), (records[pid], fetched_at)) for pid in chunk]
+            await self._cache.multi_set(
+                pairs, ttl=self.settings.cache_ttl + self.resilience.stale_for
+            )
+        except (
+            httpx.HTTPError,
+            TimeoutError,
+            CircuitOpen,
+            ValueError,
+            KeyError,
+            TypeError,
+        ) as error:
             # Logged for operators; the client only hears UPSTREAM_UNAVAILABLE.
             log.warning("upstream %s failed: %s: %s", self.name, type(error).__name__, error)
             self._settle(chunk, UpstreamUnavailable(self.name))

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gateway.sources.base import BatchSource, expect
+import httpx
+
+from gateway.errors import UpstreamUnavailable
+from gateway.sources.base import BatchSource, expect, log
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +53,22 @@ class IdentitySource(BatchSource[PersonRecord | None]):
             if record.id in found:
                 found[record.id] = record
         return found
+
+    async def lookup(
+        self, national_ids: Sequence[str], phones: Sequence[str]
+    ) -> list[PersonRecord]:
+        """Everyone these national ids and phones name, in one call (`POST /persons/lookup`).
+
+        A phone may name several people (a family's one phone). Not cached: it answers by keys
+        the cache does not index. Failures are UPSTREAM_UNAVAILABLE.
+        """
+        try:
+            answer = await self.post_json(
+                "/persons/lookup", {"nationalIds": list(national_ids), "phones": list(phones)}
+            )
+            expect(isinstance(answer, dict) and isinstance(answer.get("persons"), list), "persons")
+            assert isinstance(answer, dict)
+            return [PersonRecord.from_json(item) for item in answer["persons"]]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
+            log.warning("upstream %s failed: %s: %s", self.name, type(error).__name__, error)
+            raise UpstreamUnavailable(self.name) from error

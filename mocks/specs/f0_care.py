@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from mocks.common import MAX_IDS
 from mocks.specs import Schema, document, error, query_param, ref, response, secured_errors
+from mocks.specs.changes import RECORD_CHANGE, change_page, changes_path
+from mocks.specs.f0_reports import REPORT_PATHS, REPORT_SCHEMAS
 
 CASE: Schema = {
     "type": "object",
@@ -66,6 +68,12 @@ SPEC = document(
     "f0",
     "F0 home care (mock)",
     "Confirmed COVID-19 cases followed at home, with their recovery and its proof.",
-    PATHS,
-    {"Case": CASE, "Cases": CASES},
+    {**PATHS, **changes_path("RecordChange", "new F0 cases"), **REPORT_PATHS},
+    {
+        **REPORT_SCHEMAS,
+        "Case": CASE,
+        "Cases": CASES,
+        "RecordChange": RECORD_CHANGE,
+        "RecordChangePage": change_page("RecordChange"),
+    },
 )

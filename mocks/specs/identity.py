@@ -94,6 +94,46 @@ PATHS: dict[str, Schema] = {
             },
         }
     },
+    "/persons/lookup": {
+        "post": {
+            "operationId": "lookupPersons",
+            "summary": "Many people by national id (CCCD) and by phone in one call "
+            f"(at most {MAX_IDS} values in all).",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "properties": {
+                        "nationalIds": {"type": "array", "items": {"type": "string"}},
+                        "phones": {"type": "array", "items": {"type": "string"}},
+                    },
+                }}},
+            },
+            "responses": {
+                "200": response(
+                    "Everyone a value names (a phone may name several people), once each, and "
+                    "the values that name no one.",
+                    {
+                        "type": "object",
+                        "required": ["persons", "notFound"],
+                        "properties": {
+                            "persons": {"type": "array", "items": ref("Person")},
+                            "notFound": {
+                                "type": "object",
+                                "required": ["nationalIds", "phones"],
+                                "properties": {
+                                    "nationalIds": {"type": "array", "items": {"type": "string"}},
+                                    "phones": {"type": "array", "items": {"type": "string"}},
+                                },
+                            },
+                        },
+                    },
+                ),
+                "400": error(f"The body is not valid or has more than {MAX_IDS} values."),
+                **secured_errors(),
+            },
+        }
+    },
 }
 
 SPEC = document(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mocks.specs import Schema, document, ref
+from mocks.specs.changes import RECORD_CHANGE, change_page, changes_path
 from mocks.specs.fhir import COMMON, bundle, search_paths
 
 OBSERVATION: Schema = {
@@ -39,6 +40,15 @@ SPEC = document(
     "lab",
     "National lab results (mock)",
     "SARS-CoV-2 PCR and rapid antigen results as FHIR R4 Observation resources.",
-    search_paths("Observation", "test results"),
-    {**COMMON, "Observation": OBSERVATION, "ObservationBundle": bundle("Observation")},
+    {
+        **search_paths("Observation", "test results"),
+        **changes_path("RecordChange", "new test results"),
+    },
+    {
+        **COMMON,
+        "Observation": OBSERVATION,
+        "ObservationBundle": bundle("Observation"),
+        "RecordChange": RECORD_CHANGE,
+        "RecordChangePage": change_page("RecordChange"),
+    },
 )

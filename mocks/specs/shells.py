@@ -10,10 +10,3 @@ def shell_spec(mount: str, title: str, description: str) -> Schema:
     return document(mount, f"{title} (mock)", description, {}, {})
 
 
-DECLARATIONS = shell_spec(
-    "declarations", "Health declarations", "Electronic health declarations (khai báo y tế)."
-)
-WORKFORCE = shell_spec(
-    "workforce", "Workforce lists", "Employers' worker lists, approved by the district."
-)
-SMS = shell_spec("sms", "SMS codes", "Codes sent by SMS to people without a smartphone.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mocks.specs import Schema, document, ref
+from mocks.specs.changes import RECORD_CHANGE, change_page, changes_path
 from mocks.specs.fhir import COMMON, bundle, search_paths
 
 IMMUNIZATION: Schema = {
@@ -44,6 +45,12 @@ SPEC = document(
     "vaccination",
     "National vaccination registry (mock)",
     "COVID-19 doses as FHIR R4 Immunization resources, searched by patient.",
-    search_paths("Immunization", "doses"),
-    {**COMMON, "Immunization": IMMUNIZATION, "ImmunizationBundle": bundle("Immunization")},
+    {**search_paths("Immunization", "doses"), **changes_path("RecordChange", "new doses")},
+    {
+        **COMMON,
+        "Immunization": IMMUNIZATION,
+        "ImmunizationBundle": bundle("Immunization"),
+        "RecordChange": RECORD_CHANGE,
+        "RecordChangePage": change_page("RecordChange"),
+    },
 )

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mocks.enterprises import DEMO_EMPLOYERS
 from mocks.personas import SPECS, expectations
 from mocks.seed import dataset_for, personas
 from mocks.settings import MockSettings
@@ -56,7 +57,8 @@ def test_persona_objects_carry_the_contract_fields(listed: list[dict[str, Any]])
         assert {"personId", "district", "case", "expectedColor", "expectedReasons"} <= set(persona)
         assert persona["expectedReasons"] == sorted(persona["expectedReasons"])
         assert persona["evaluatedAt"] == REFERENCE.isoformat()
-        assert "employerId" not in persona  # workforce comes with a later issue
+        # Every persona is on the DRAFT list of its district's demo enterprise.
+        assert persona["employerId"] == DEMO_EMPLOYERS[persona["district"]]
     assert len({p["case"] for p in listed}) == len(listed)
 
 

@@ -1,0 +1,250 @@
+"""Resolvers of the checkpoint domain: scans by QR or SMS code, QR issuance, SMS codes, printed
+cards and the check-in history.
+
+A scan answers a PersonStatus; what the scanner may read of it is declared on its fields (a
+checkpoint or an employer gets the minimal fields, never `person`). Every scan by a checkpoint or
+an employer is recorded in the check-in log in the background, so a slow log never slows a scan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import strawberry
+
+from gateway.auth import Role, in_scope
+from gateway.cards import Card, render_cards
+from gateway.context import Info
+from gateway.errors import BadUserInput, Forbidden, InvalidQr, NotFound
+from gateway.keys import required
+from gateway.qr_payload import read_payload
+from gateway.resolvers.identity import scoped_person
+from gateway.schema.checkpoint import CheckIn, PersonalQr, PrintedCards, SmsCodeReceipt
+from gateway.schema.identity import mask_name
+from gateway.schema.permissions import allow
+from gateway.schema.status import PersonStatus
+from gateway.sources.checkins import CheckInRecord
+from gateway.sources.identity import PersonRecord
+from gateway.sources.qr_registry import SMS_CODE_ALPHABET, SMS_CODE_LENGTH, QrRecord
+from gateway.timezone import LOCAL
+
+SCANNERS = (Role.CHECKPOINT, Role.EMPLOYER)
+# Letters people confuse with digits, read as Crockford's base32 reads them.
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
+MAX_VISIT_WINDOW = timedelta(days=31)
+
+
+def normalize_sms_code(text: str) -> str:
+    """The code as the registry stores it ('abcde-fghjk' → 'ABCDEFGHJK'); BAD_USER_INPUT if
+    it cannot be a code at all."""
+    code = text.upper().translate(_CONFUSABLE)
+    if len(code) != SMS_CODE_LENGTH or any(c not in SMS_CODE_ALPHABET for c in code):
+        raise BadUserInput(
+            f"An SMS code has {SMS_CODE_LENGTH} letters and digits, e.g. 7K3QX-M9P2D.",
+            field="smsCode",
+        )
+    return code
+
+
+async def _person_of_qr(info: Info, payload: str) -> str:
+    context = info.context
+    claims = read_payload(
+        required(context.signing_keys), context.settings.checkpoint.issuer, payload, context.clock()
+    )
+    record = await context.upstreams.qr_registry.lookup(claims.qr_id)
+    if record is None or not record.active:
+        raise InvalidQr()
+    return record.person_id
+
+
+async def _person_of_sms_code(info: Info, text: str) -> str:
+    context = info.context
+    caller = f"{context.principal.role.value}:{context.principal.subject}"
+    context.sms_attempts.check(caller)
+    code = normalize_sms_code(text)
+    record = await context.upstreams.qr_registry.resolve_sms_code(code)
+    if record is None or not record.active or record.expires_at <= context.clock():
+        context.sms_attempts.fail(caller)
+        raise InvalidQr("The SMS code is not valid.")
+    return record.person_id
+
+
+async def resolve_scan(info: Info, qr: str | None, sms_code: str | None) -> PersonStatus:
+    """The status of the person whose QR (or SMS code) was scanned; records the check-in."""
+    if qr is not None:
+        person_id = await _person_of_qr(info, qr)
+    else:
+        person_id = await _person_of_sms_code(info, sms_code or "")
+    principal = info.context.principal
+    if principal.role is Role.CITIZEN and person_id != principal.person_id:
+        raise Forbidden("A citizen may look up only their own code.")
+    if principal.role in SCANNERS:
+        info.context.upstreams.checkins.record_later(
+            CheckInRecord(
+                person_id=person_id,
+                checkpoint_id=principal.subject,
+                role=principal.role.value,
+                district=principal.district,
+                scanned_at=info.context.clock(),
+            )
+        )
+    return await PersonStatus.evaluate(info, person_id)
+
+
+async def print_cards(info: Info, people: Sequence[PersonRecord], issuer: str) -> PrintedCards:
+    """A PDF with one card per person (their active QR, issued where missing), in order.
+
+    The hook for every printing path: the caller has already checked who may print for whom
+    (a ward's residents now; an employer's approved workers once worker lists exist).
+    """
+    if not people:
+        raise BadUserInput("Give at least one person.", field="personIds")
+    most = info.context.settings.checkpoint.max_cards
+    if len(people) > most:
+        raise BadUserInput(f"Print at most {most} cards at once.", field="personIds")
+    codes = await info.context.loaders.qr_by_person.load_many([p.id for p in people])
+    cards = [_card(info, person, code, issuer) for person, code in zip(people, codes, strict=True)]
+    pdf = await asyncio.to_thread(
+        render_cards, cards, info.context.settings.checkpoint.card_font_file
+    )
+    return PrintedCards(
+        filename=f"qr-cards-{info.context.clock():%Y%m%d-%H%M}.pdf",
+        content_type="application/pdf",
+        cards=len(cards),
+        pdf_base64=base64.b64encode(pdf).decode(),
+    )
+
+
+def _card(info: Info, person: PersonRecord, code: QrRecord | None, issuer: str) -> Card:
+    if code is None:
+        raise NotFound(f"No person has the id {person.id}.")
+    return Card(
+        payload=PersonalQr.signed(info, code).payload,
+        masked_name=mask_name(person.full_name),
+        birth_year=person.date_of_birth.year,
+        issuer=issuer,
+        issued_on=code.issued_at.astimezone(LOCAL).date(),
+    )
+
+
+def _masked_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-3:]}"
+
+
+def _sms_text(code: str, expires_at: datetime) -> str:
+    # Vietnamese without diacritics: one GSM-7 segment on every phone.
+    return (
+        f"Healthpass: ma cua ban la {code[:5]}-{code[5:]}, hieu luc den "
+        f"{expires_at.astimezone(LOCAL):%d/%m/%Y}. Xuat trinh ma nay tai chot kiem soat "
+        "thay cho ma QR."
+    )
+
+
+PersonId = Annotated[strawberry.ID, strawberry.argument(description="The person's id.")]
+
+
+@strawberry.type(description="Check-in history for contact tracing.")
+class CheckpointQuery:
+    @allow(
+        Role.HEALTH_OFFICER,
+        description=(
+            "Who passed a checkpoint in a time window (at most 31 days), oldest first: only "
+            "residents of the officer's district are listed."
+        ),
+    )
+    async def checkpoint_visits(
+        self,
+        info: Info,
+        checkpoint_id: Annotated[str, strawberry.argument(description="The checkpoint's id.")],
+        start: Annotated[
+            datetime, strawberry.argument(name="from", description="Window start, inclusive.")
+        ],
+        end: Annotated[
+            datetime, strawberry.argument(name="to", description="Window end, exclusive.")
+        ],
+    ) -> list[CheckIn] | None:
+        if start.tzinfo is None or end.tzinfo is None or not start < end:
+            raise BadUserInput("'from' must be before 'to', both with an offset.", field="to")
+        if end - start > MAX_VISIT_WINDOW:
+            raise BadUserInput("The window may span at most 31 days.", field="to")
+        records = await info.context.upstreams.checkins.at_checkpoint(checkpoint_id, start, end)
+        people = await info.context.loaders.person_by_id.load_many([r.person_id for r in records])
+        principal = info.context.principal
+        return [
+            CheckIn.from_record(record)
+            for record, person in zip(records, people, strict=True)
+            if person is not None and in_scope(principal, person)
+        ]
+
+
+@strawberry.type(description="Personal QR codes, SMS codes and printed cards.")
+class CheckpointMutation:
+    @allow(
+        Role.CITIZEN,
+        Role.HEALTH_OFFICER,
+        description="The person's active QR, issued now if they have none (nothing is revoked).",
+    )
+    async def issue_qr(self, info: Info, person_id: PersonId) -> PersonalQr | None:
+        record = await scoped_person(info, str(person_id))
+        return await PersonalQr.for_person(info, record.id)
+
+    @allow(
+        Role.CITIZEN,
+        Role.HEALTH_OFFICER,
+        description="A new QR for the person; the previous one is revoked at once.",
+    )
+    async def reissue_qr(self, info: Info, person_id: PersonId) -> PersonalQr | None:
+        record = await scoped_person(info, str(person_id))
+        return PersonalQr.signed(info, await info.context.upstreams.qr_registry.reissue(record.id))
+
+    @allow(
+        Role.HEALTH_OFFICER,
+        Role.DISTRICT_ADMIN,
+        description=(
+            "Send the person a code by SMS, to show at checkpoints instead of a QR; the "
+            "previous code stops working."
+        ),
+    )
+    async def send_qr_sms(self, info: Info, person_id: PersonId) -> SmsCodeReceipt | None:
+        record = await scoped_person(info, str(person_id))
+        upstreams = info.context.upstreams
+        code = await upstreams.qr_registry.issue_sms_code(record.id)
+        message_id = await upstreams.sms.send(record.phone, _sms_text(code.code, code.expires_at))
+        return SmsCodeReceipt(
+            message_id=message_id,
+            sent_to=_masked_phone(record.phone),
+            expires_at=code.expires_at.astimezone(LOCAL),
+        )
+
+    @allow(
+        Role.HEALTH_OFFICER,
+        description=(
+            "A PDF of QR cards for residents of the officer's district (one card per person: "
+            "QR, masked name, birth year, issuer), in the order given."
+        ),
+    )
+    async def print_ward_cards(
+        self,
+        info: Info,
+        person_ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description="The residents, in print order.")
+        ],
+    ) -> PrintedCards | None:
+        most = info.context.settings.checkpoint.max_cards
+        if len(person_ids) > most:
+            raise BadUserInput(f"Print at most {most} cards at once.", field="personIds")
+        ids = [str(pid) for pid in dict.fromkeys(person_ids)]
+        records = await info.context.loaders.person_by_id.load_many(ids)
+        principal = info.context.principal
+        people: list[PersonRecord] = []
+        for pid, record in zip(ids, records, strict=True):
+            if record is None:
+                raise NotFound(f"No person has the id {pid}.")
+            if not in_scope(principal, record):
+                raise Forbidden(f"{pid} does not live in your district.")
+            people.append(record)
+        return await print_cards(info, people, f"Health station, district {principal.district}")

@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import orjson
+from opentelemetry.sdk.trace import TracerProvider
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,8 +19,8 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from gateway import timezone
-from gateway.attempts import AttemptLimiter
+from gateway import metrics, timezone, tracing
+from gateway.attempts import MemoryAttemptLimiter, RedisAttemptLimiter
 from gateway.auth import Principal, TokenVerifier
 from gateway.cache import create_cache
 from gateway.context import Context
@@ -30,6 +32,8 @@ from gateway.loaders import Loaders, RequestBudget
 from gateway.outbox import Outbox, open_outbox
 from gateway.persisted import PersistedQueryStore
 from gateway.rate_limit import create_rate_limiter
+from gateway.readiness import Probe, ReadinessCheck, http_probe
+from gateway.request_id import RequestIdMiddleware
 from gateway.schema import create_schema
 from gateway.settings import Settings
 from gateway.sources import Upstreams, open_upstreams
@@ -96,16 +100,27 @@ def create_app(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = timezone.now,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
-    """The gateway. `transport` lets tests reach the mocks in-process; `clock` pins "now"."""
+    """The gateway. `transport` lets tests reach the mocks in-process; `clock` pins "now";
+    `tracer_provider` traces requests (default: as the OTEL_* variables say, else off)."""
     settings = settings_or_none if settings_or_none is not None else Settings.from_env()
+    tracer_provider = tracer_provider or tracing.provider_from_env()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         cache = create_cache(settings)
-        limiter = create_rate_limiter(settings.redis_url)
+        limiter = create_rate_limiter(settings.redis_url, f"{settings.redis_key_prefix}:rate:")
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        if redis is not None:  # wrong SMS codes count across the fleet
+            app.state.sms_attempts = RedisAttemptLimiter(
+                redis,
+                settings.checkpoint.sms_code_attempts,
+                settings.checkpoint.sms_code_window,
+                prefix=f"{settings.redis_key_prefix}:attempts:",
+            )
         async with (
-            open_upstreams(settings, cache, transport) as upstreams,
+            open_upstreams(settings, cache, transport, tracer_provider) as upstreams,
             open_outbox(settings, upstreams.destinations()) as outbox,
             refreshing(app.state.dcc, transport),
         ):
@@ -113,16 +128,28 @@ def create_app(
             app.state.outbox = outbox
             app.state.verifier = TokenVerifier(settings, upstreams.idp)
             app.state.limiter = limiter
+            app.state.readiness = ReadinessCheck(
+                _probes(settings, upstreams, outbox, redis),
+                settings.readiness_timeout,
+                settings.readiness_cache,
+            )
 
             def loaders() -> Loaders:  # the watch's evaluations read like a request's
                 budget = RequestBudget.starting_now(settings.resilience.request_deadline)
                 return Loaders.for_request(upstreams, budget, outbox.store)
 
-            async with open_watch(settings, upstreams, loaders, app.state.policy, clock) as alerts:
+            async with open_watch(
+                settings, upstreams, loaders, app.state.policy, clock, redis
+            ) as alerts:
                 app.state.alerts = alerts
                 yield
         await limiter.aclose()
         await cache.close()
+        if redis is not None:
+            await redis.aclose()
+        if tracer_provider is not None:
+            tracer_provider.shutdown()
+        metrics.process_stopped()
 
     app = Starlette(lifespan=lifespan)
     app.state.settings = settings
@@ -131,7 +158,7 @@ def create_app(
     app.state.signing_keys = signing_keys_for(settings)
     app.state.dcc = create_dcc(settings)
     scans = settings.checkpoint
-    app.state.sms_attempts = AttemptLimiter(scans.sms_code_attempts, scans.sms_code_window)
+    app.state.sms_attempts = MemoryAttemptLimiter(scans.sms_code_attempts, scans.sms_code_window)
     app.state.persisted_queries = PersistedQueryStore.with_shipped_operations()
     app.state.worker_conditions = load_worker_conditions(settings.workforce.conditions_file)
     graphql = GatewayGraphQL(
@@ -143,13 +170,54 @@ def create_app(
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def readyz(request: Request) -> Response:
+        readiness: ReadinessCheck = app.state.readiness
+        return await readiness.endpoint(request)
+
+    async def outbox_gauges() -> None:
+        await _outbox_gauges(app.state.outbox)
+
     app.router.routes.extend(
         [
             Route("/graphql", GraphQLEndpoint(app, graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", GraphQLWebSocketEndpoint(app, graphql)),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics.metrics_endpoint(outbox_gauges), methods=["GET"]),
             Route("/.well-known/jwks.json", jwks_endpoint(app.state.signing_keys), methods=["GET"]),
             Route("/dcc/trust-list", trust_list_endpoint(app.state.dcc.published), methods=["GET"]),
         ]
     )
+    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(
+        metrics.HttpMetricsMiddleware,
+        routes=frozenset(r.path for r in app.router.routes if isinstance(r, Route)),
+    )
+    tracing.instrument_app(app, tracer_provider)  # outermost: the server span covers the rest
     return app
+
+
+def _probes(
+    settings: Settings, upstreams: Upstreams, outbox: Outbox, redis: Redis | None
+) -> dict[str, Probe]:
+    """What /readyz asks: every upstream's health, the IdP's keys, the stores in use."""
+    probes = {
+        name: http_probe(upstreams.idp, source.readiness_url)
+        for name, source in settings.sources.items()
+    }
+    probes["idp"] = http_probe(upstreams.idp, settings.idp_jwks_url)
+    probes["outbox"] = outbox.store.pending_count
+    if redis is not None:
+        probes["redis"] = redis.ping
+    return probes
+
+
+async def _outbox_gauges(outbox: Outbox) -> None:
+    """The outbox's depth and the age of its oldest waiting submission, read at scrape time."""
+    try:
+        pending, oldest = await outbox.store.pending_count(), await outbox.store.oldest_pending()
+    except Exception:  # a store that cannot be read leaves the gauges as they were
+        return
+    metrics.OUTBOX_PENDING.set(pending)
+    age = (timezone.now() - oldest).total_seconds() if oldest is not None else 0.0
+    metrics.OUTBOX_OLDEST.set(max(age, 0.0))

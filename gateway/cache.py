@@ -17,7 +17,7 @@ from aiocache.serializers import PickleSerializer
 
 from gateway.settings import Settings
 
-NAMESPACE = "healthpass:records"
+NAMESPACE = "healthpass:records:"  # aiocache puts keys right after it
 
 
 class BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]
@@ -35,7 +35,7 @@ class BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]
         return await super()._set(key, value, ttl=ttl, _cas_token=_cas_token, _conn=_conn)
 
 
-def redis_cache(url: str) -> BaseCache:
+def redis_cache(url: str, namespace: str = NAMESPACE) -> BaseCache:
     """aiocache's Redis backend for `redis://[:password@]host[:port][/db]`."""
     parsed = urlparse(url)
     return RedisCache(
@@ -45,7 +45,7 @@ def redis_cache(url: str) -> BaseCache:
         password=parsed.password,
         ssl=parsed.scheme == "rediss",
         serializer=PickleSerializer(),
-        namespace=NAMESPACE,
+        namespace=namespace,
         timeout=0,
     )
 
@@ -53,5 +53,5 @@ def redis_cache(url: str) -> BaseCache:
 def create_cache(settings: Settings) -> BaseCache:
     """The record cache the settings ask for: Redis when `REDIS_URL` is set, else memory."""
     if settings.redis_url:
-        return redis_cache(settings.redis_url)
+        return redis_cache(settings.redis_url, f"{settings.redis_key_prefix}:records:")
     return BoundedMemoryCache(max_entries=settings.cache_max_entries, timeout=0)

@@ -13,8 +13,10 @@ active is the registry's answer, asked on every scan (cached briefly).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from weakref import finalize
 
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -24,6 +26,49 @@ from gateway.keys import ALGORITHM, SigningKeys
 
 QR_CLAIM = "q"
 MAX_PAYLOAD = 1024  # a QR payload is ~240 bytes; anything much larger is not ours
+MAX_VERIFIED = 50_000  # payloads whose signature is remembered, per key set (LRU)
+
+
+@dataclass
+class _Verified:
+    """Signatures already verified under one key set: a card scanned again (or many scanners
+    on one payload) costs one ES256 verification, not one per scan (README, Performance).
+    Only the signature is remembered; the claims (issuer, expiry) are checked on every scan."""
+
+    tokens: OrderedDict[str, jwt.Token] = field(default_factory=OrderedDict)
+    checks: int = 0  # signature verifications made (cache misses)
+
+
+# By the id of a key set; an entry goes when its key set does (key sets are not hashable).
+_VERIFIED: dict[int, _Verified] = {}
+
+
+def _verified(keys: SigningKeys) -> _Verified:
+    key = id(keys.verifying)
+    found = _VERIFIED.get(key)
+    if found is None:
+        found = _VERIFIED[key] = _Verified()
+        finalize(keys.verifying, _VERIFIED.pop, key, None)
+    return found
+
+
+def signature_checks(keys: SigningKeys) -> int:
+    """How many payload signatures were verified with `keys` (what the cache saved shows here)."""
+    return _verified(keys).checks
+
+
+def _decode(keys: SigningKeys, payload: str) -> jwt.Token:
+    verified = _verified(keys)
+    token = verified.tokens.get(payload)
+    if token is not None:
+        verified.tokens.move_to_end(payload)
+        return token
+    verified.checks += 1
+    token = jwt.decode(payload, keys.verifying, algorithms=[ALGORITHM])
+    verified.tokens[payload] = token
+    if len(verified.tokens) > MAX_VERIFIED:
+        verified.tokens.popitem(last=False)
+    return token
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +105,7 @@ def read_payload(keys: SigningKeys, issuer: str, payload: str, now: datetime) ->
         q={"essential": True},
     )
     try:
-        token = jwt.decode(payload, keys.verifying, algorithms=[ALGORITHM])
+        token = _decode(keys, payload)
         registry.validate(token.claims)
     except (JoseError, ValueError, TypeError) as error:
         raise InvalidQr() from error

@@ -81,8 +81,8 @@ class RedisRateLimiter:
         await self._redis.aclose()
 
 
-def create_rate_limiter(redis_url: str | None) -> RateLimiter:
+def create_rate_limiter(redis_url: str | None, prefix: str = "healthpass:rate:") -> RateLimiter:
     """Redis when `redis_url` is set (limits hold across instances), else memory."""
     if redis_url:
-        return RedisRateLimiter(Redis.from_url(redis_url))
+        return RedisRateLimiter(Redis.from_url(redis_url), prefix)
     return MemoryRateLimiter()

@@ -25,6 +25,12 @@ class SourceSettings:
     base_url: str
     cache_ttl: float
     timeout: float = 5.0
+    # What /readyz probes; None: `healthz` beside the API (the mocks' layout).
+    health_url: str | None = None
+
+    @property
+    def readiness_url(self) -> str:
+        return self.health_url or f"{self.base_url.removesuffix('/fhir')}/healthz"
 
 
 def _sources(mocks: str) -> dict[str, SourceSettings]:
@@ -66,6 +72,10 @@ class WorkforceSettings:
     poll_interval: float = 0.0
     sweep_batch: int = 1000  # approved workers re-evaluated per look at what fell due
     unknown_recheck: float = 60.0  # seconds before an UNKNOWN worker is evaluated again
+    # Seconds the watch's leadership lasts unless renewed (renewed every third of it): one
+    # follower per fleet (Redis) or per DATA_DIR (a file lock); a dead leader's successor
+    # takes over within this time.
+    lease: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], base: WorkforceSettings) -> WorkforceSettings:
@@ -79,6 +89,7 @@ class WorkforceSettings:
             poll_interval=float(env.get("CHANGE_FEED_POLL_SECONDS", "2")),
             sweep_batch=int(env.get("WORKER_SWEEP_BATCH", base.sweep_batch)),
             unknown_recheck=float(env.get("WORKER_UNKNOWN_RECHECK", base.unknown_recheck)),
+            lease=float(env.get("WATCH_LEASE_SECONDS", base.lease)),
         )
 
 
@@ -194,6 +205,7 @@ class Settings:
     resilience: Resilience = field(default_factory=Resilience)
     max_body_bytes: int = 256 * 1024
     redis_url: str | None = None
+    redis_key_prefix: str = "healthpass"  # every Redis key and channel starts with it
     rate_limit_per_subject: int = 600  # requests per minute for one token subject
     rate_limit_per_address: int = 1200  # requests per minute from one client address
     max_batch_operations: int = 10
@@ -201,6 +213,11 @@ class Settings:
     outbox: Outbox = field(default_factory=Outbox)
     workforce: WorkforceSettings = field(default_factory=WorkforceSettings)
     dcc: DccSettings = field(default_factory=DccSettings)
+    readiness_timeout: float = 1.0  # seconds /readyz waits for each upstream's health answer
+    readiness_cache: float = 2.0  # seconds a /readyz answer is reused (a scrape storm probes once)
+    log_format: str = "json"  # json: one JSON object per line; text: for people
+    log_level: str = "info"
+    workers: int = 1  # processes `serve` and `dev` start (uvicorn --workers)
 
     @property
     def production(self) -> bool:
@@ -227,6 +244,7 @@ class Settings:
                 base_url=env.get(f"{name.upper()}_URL", source.base_url).rstrip("/"),
                 cache_ttl=float(env.get(f"{name.upper()}_CACHE_TTL", source.cache_ttl)),
                 timeout=float(env.get(f"{name.upper()}_TIMEOUT", source.timeout)),
+                health_url=env.get(f"{name.upper()}_HEALTH_URL") or None,
             )
             for name, source in base.sources.items()
         }
@@ -251,6 +269,7 @@ class Settings:
             resilience=_from_env(env, "UPSTREAM_", base.resilience),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", base.max_body_bytes)),
             redis_url=env.get("REDIS_URL") or None,
+            redis_key_prefix=env.get("REDIS_KEY_PREFIX", base.redis_key_prefix),
             rate_limit_per_subject=int(
                 env.get("RATE_LIMIT_PER_SUBJECT", base.rate_limit_per_subject)
             ),
@@ -262,6 +281,11 @@ class Settings:
             outbox=_from_env(env, "OUTBOX_", base.outbox),
             workforce=WorkforceSettings.from_env(env, base.workforce),
             dcc=DccSettings.from_env(env),
+            readiness_timeout=float(env.get("READYZ_TIMEOUT", base.readiness_timeout)),
+            readiness_cache=float(env.get("READYZ_CACHE_SECONDS", base.readiness_cache)),
+            log_format=env.get("LOG_FORMAT", base.log_format),
+            log_level=env.get("LOG_LEVEL", base.log_level),
+            workers=int(env.get("WORKERS", base.workers)),
         )
 
 

@@ -18,6 +18,7 @@ from mocks.service import ServiceContext, service_app
 from mocks.specs.checkins import SPEC
 
 KEPT_CHECK_INS = 200_000
+MAX_BATCH = 1000
 ROLES = ("checkpoint", "employer")
 
 
@@ -57,6 +58,18 @@ def _check_in(data: object, number: int) -> dict[str, Any]:
     }
 
 
+def _batch(raw: bytes) -> list[dict[str, Any]]:
+    """The check-ins of a batch body, every one valid (or BadRequest: none is kept)."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise BadRequest("The request body must be JSON.") from None
+    items = body.get("checkIns") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+        raise BadRequest(f"checkIns must be a list of 1 to {MAX_BATCH} check-ins.")
+    return [_check_in(item, 0) for item in items]
+
+
 def create_app(ctx: ServiceContext) -> Starlette:
     """The check-in log's sub-app."""
     log: deque[dict[str, Any]] = deque(maxlen=KEPT_CHECK_INS)
@@ -93,4 +106,16 @@ def create_app(ctx: ServiceContext) -> Starlette:
         log.append(record)
         return ORJSONResponse(record, status_code=201)
 
-    return service_app(ctx, [Route("/checkins", check_ins, methods=["GET", "POST"])], SPEC)
+    async def batch(request: Request) -> Response:
+        records = _batch(await request.body())
+        for record in records:
+            record["id"] = f"CI{next(numbers):010d}"
+        note_ids(request, len(records))
+        log.extend(records)
+        return ORJSONResponse({"checkIns": records}, status_code=201)
+
+    routes = [
+        Route("/checkins", check_ins, methods=["GET", "POST"]),
+        Route("/checkins/batch", batch, methods=["POST"]),
+    ]
+    return service_app(ctx, routes, SPEC)

@@ -44,6 +44,7 @@ class ServiceRuntime:
         self.slow_seconds = slow_seconds
         self.knobs = defaults
         self.stats: deque[RequestStat] = deque(maxlen=STATS_LIMIT)
+        self.served = 0  # requests logged since the last DELETE, beyond STATS_LIMIT too
         self._random = random.Random()
         self._requests = 0
 
@@ -126,6 +127,7 @@ class FaultsMiddleware:
                 end = time.monotonic()
                 stat = RequestStat(scope["method"], scope["path"], start, end, note.ids)
                 self.runtime.stats.append(stat)
+                self.runtime.served += 1
 
     async def _faulty(self, scope: Scope, receive: Receive, send: Send) -> None:
         knobs = self.runtime.knobs
@@ -188,8 +190,12 @@ def admin_routes(runtime: ServiceRuntime) -> list[Route]:
     async def stats(request: Request) -> Response:
         if request.method == "DELETE":
             runtime.stats.clear()
+            runtime.served = 0
             return Response(status_code=204)
-        return ORJSONResponse({"requests": [asdict(s) for s in runtime.stats]})
+        if request.query_params.get("summary"):  # the count alone: cheap under load (benchmarks)
+            return ORJSONResponse({"total": runtime.served})
+        requests = [asdict(s) for s in runtime.stats]
+        return ORJSONResponse({"requests": requests, "total": runtime.served})
 
     return [
         Route("/_admin/faults", faults, methods=["GET", "PUT", "DELETE"]),

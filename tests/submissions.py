@@ -17,7 +17,7 @@ from asgi_lifespan import LifespanManager
 from gateway.app import create_app
 from gateway.outbox import Kind, Outbox
 from gateway.settings import Outbox as OutboxSettings
-from gateway.settings import Settings
+from tests.conftest import gateway_settings
 from tests.support import MocksAdmin
 
 MOCKS_URL = "http://127.0.0.1:8001"
@@ -83,7 +83,7 @@ async def open_gateway_with_outbox(
     database_url: str | None = None,
 ) -> AsyncIterator[Gateway]:
     settings = replace(
-        Settings().with_mocks_at(MOCKS_URL),
+        gateway_settings(),
         data_dir=data_dir,
         outbox=outbox,
         database_url=database_url,

@@ -41,6 +41,7 @@ REVIEWED: dict[str, frozenset[str]] = {
     "Mutation.reissueQr": frozenset({C, HO}),
     "Mutation.sendQrSms": frozenset({HO, DA}),
     "Mutation.printWardCards": frozenset({HO}),
+    "Mutation.printWorkerCards": frozenset({E}),
     "Person.declarations": frozenset({C, HO}),
     "Person.f0Reports": frozenset({C, HO}),
     "Query.f0Alerts": frozenset({HO}),

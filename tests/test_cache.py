@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from gateway.cache import BoundedMemoryCache, redis_cache
-from gateway.settings import Settings
-from tests.conftest import MOCKS_URL, open_gateway
+from tests.conftest import gateway_settings, open_gateway
 from tests.support import MocksAdmin, gql
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -60,7 +59,7 @@ async def test_an_entry_cached_through_one_instance_is_a_hit_through_another(
     cleared = redis_cache(REDIS_URL)
     await cleared.clear(namespace="healthpass:records")
     await cleared.close()
-    configured = replace(Settings().with_mocks_at(MOCKS_URL), redis_url=REDIS_URL)
+    configured = replace(gateway_settings(), redis_url=REDIS_URL)
     officer = token("health_officer", district="778")
 
     async with open_gateway(mocks_transport, configured) as first:

@@ -59,8 +59,12 @@ def window() -> dict[str, str]:
 
 
 async def test_checkpoint_and_employer_scans_are_recorded_in_the_citizens_history(
-    client: httpx.AsyncClient, token: Callable[..., str], people: dict[str, Any]
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    people: dict[str, Any],
+    mocks: MocksAdmin,
 ) -> None:
+    enterprise = await mocks.get("/workforce/enterprises/E0042")
     pid = people["home"]["id"]
     payload = await payload_of(client, token, pid)
     before = len(await history(client, token, pid, 0))  # other tests may have scanned them
@@ -74,7 +78,7 @@ async def test_checkpoint_and_employer_scans_are_recorded_in_the_citizens_histor
     check_ins = (await history(client, token, pid, before + 2))[before:]
     assert [(c["checkpointId"], c["scannedBy"], c["district"]) for c in check_ins] == [
         ("CP-778-HIST", "CHECKPOINT", "778"),
-        ("E0042-HR-01", "EMPLOYER", None),
+        ("E0042-HR-01", "EMPLOYER", enterprise["district"]),
     ]
     assert check_ins[0]["scannedAt"] <= check_ins[1]["scannedAt"]
 

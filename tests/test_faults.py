@@ -19,7 +19,7 @@ from starlette.types import ASGIApp
 from gateway.settings import Resilience, Settings, SourceSettings
 from mocks.app import create_app as create_mocks
 from mocks.settings import MockSettings
-from tests.conftest import MOCKS_URL, open_gateway
+from tests.conftest import MOCKS_URL, gateway_settings, open_gateway
 from tests.support import MocksAdmin, error_summary, gql
 
 PERSONA = "P0000001"  # GREEN, fully vaccinated, district 778
@@ -30,7 +30,7 @@ FAILURES = ["down", "error500", "malformed", "slow"]
 
 
 def settings(**resilience: Any) -> Settings:
-    base = Settings().with_mocks_at(MOCKS_URL)
+    base = gateway_settings()
     sources = {name: replace(s, timeout=0.3) for name, s in base.sources.items()}
     knobs = {"retries": 1, "backoff_base": 0.01, "backoff_max": 0.02, "request_deadline": 2.0}
     return replace(base, sources=sources, resilience=Resilience(**{**knobs, **resilience}))

@@ -9,8 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.settings import Settings
-from tests.conftest import MOCKS_URL, open_gateway
+from tests.conftest import gateway_settings, open_gateway
 from tests.support import error_summary, gql
 
 PERSON = "P0000001"  # district 778
@@ -147,7 +146,7 @@ async def test_people_refuses_more_ids_than_a_page(
 @pytest.fixture(scope="module")
 async def production(mocks_transport: httpx.ASGITransport) -> AsyncIterator[httpx.AsyncClient]:
     async with open_gateway(
-        mocks_transport, replace(Settings().with_mocks_at(MOCKS_URL), env="production")
+        mocks_transport, replace(gateway_settings(), env="production")
     ) as client:
         yield client
 

@@ -134,6 +134,12 @@ async def test_submissions_of_people_come_back_oldest_first(store: OutboxStore) 
         "P0000009": [],
     }
     assert (await store.submissions_of(Kind.F0_REPORT, ["P0000001"])) == {"P0000001": []}
+    newest = await store.latest_of(Kind.DECLARATION, ["P0000001", "P0000002", "P0000009"])
+    assert {pid: sub.person_id for pid, sub in newest.items()} == {
+        "P0000001": "P0000001",
+        "P0000002": "P0000002",
+    }
+    assert newest["P0000001"].id == later.id
 
 
 async def test_alerts_are_written_with_their_report_and_listed_open_first(

@@ -187,3 +187,22 @@ async def test_concurrent_cold_requests_for_one_person_share_one_upstream_reques
     }
     counts = {s: len(await mocks.requests(s)) for s in MocksAdmin.SERVICES}
     assert counts == dict.fromkeys(MocksAdmin.SERVICES, 1)
+
+
+@pytest.mark.parametrize(
+    "person_id",
+    ["P0000001,P0000002", "../P0000001", "P0000001\u0000", "", "x" * 65],
+    ids=["fhir or-list", "path", "control character", "empty", "too long"],
+)
+async def test_a_malformed_person_id_is_not_found_and_never_sent_upstream(
+    fresh_client: httpx.AsyncClient, token: Callable[..., str], mocks: MocksAdmin, person_id: str
+) -> None:
+    _, body = await gql(
+        fresh_client, STATUS, {"id": person_id}, token=token("health_officer", district="778")
+    )
+
+    assert body["data"] == {"personStatus": None}
+    assert error_summary(body) == [("NOT_FOUND", ["personStatus"])]
+    assert {s: len(await mocks.requests(s)) for s in MocksAdmin.SERVICES} == dict.fromkeys(
+        MocksAdmin.SERVICES, 0
+    )

@@ -12,7 +12,7 @@ import pytest
 
 from gateway.rate_limit import MemoryRateLimiter, RateLimit, RedisRateLimiter
 from gateway.settings import Settings
-from tests.conftest import MOCKS_URL, open_gateway
+from tests.conftest import gateway_settings, open_gateway
 from tests.support import gql
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -65,7 +65,7 @@ async def test_redis_limiter_shares_one_count_between_instances() -> None:
 
 
 def _settings(**changes: object) -> Settings:
-    return replace(Settings().with_mocks_at(MOCKS_URL), **changes)  # type: ignore[arg-type]
+    return replace(gateway_settings(), **changes)  # type: ignore[arg-type]
 
 
 @pytest.fixture

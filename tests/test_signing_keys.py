@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.attempts import AttemptLimiter
+from gateway.attempts import MemoryAttemptLimiter
 from gateway.errors import RateLimited, UpstreamUnavailable
 from gateway.keys import (
     DEVELOPMENT_NOTE,
@@ -110,17 +110,16 @@ def test_the_cli_rotates_and_prints_public_keys(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "rotate first" in refused.stderr
 
 
-def test_the_attempt_limiter_forgets_failures_after_the_window() -> None:
+async def test_the_attempt_limiter_forgets_failures_after_the_window() -> None:
     now = [0.0]
-    limiter = AttemptLimiter(attempts=3, window=60.0, clock=lambda: now[0])
+    limiter = MemoryAttemptLimiter(attempts=3, window=60.0, clock=lambda: now[0])
     for _ in range(3):
-        limiter.check("cp")
-        limiter.fail("cp")
+        await limiter.begin("cp")  # three wrong codes
 
     with pytest.raises(RateLimited) as limited:
-        limiter.check("cp")
-    limiter.check("another")
+        await limiter.begin("cp")
+    await limiter.begin("another")
     now[0] = 60.5
-    limiter.check("cp")
+    await limiter.begin("cp")
 
     assert limited.value.extensions == {"code": "RATE_LIMITED", "retryAfter": 60}

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from gateway import timezone
 from gateway.app import create_app
 from gateway.status import Color
 from gateway.watch.alerts import AlertKind
@@ -79,11 +80,26 @@ async def gateway(own_mocks: ASGIApp, tmp_path: Path) -> AsyncIterator[str]:
         yield address
 
 
-def watching_gateway(mocks_app: ASGIApp, data_dir: Path, **settings: Any) -> ASGIApp:
+def watching_gateway(
+    mocks_app: ASGIApp,
+    data_dir: Path,
+    clock: Callable[[], datetime] = timezone.now,
+    **settings: Any,
+) -> ASGIApp:
     base = gateway_settings()
     watch = replace(base.workforce, poll_interval=0.05)
     changed = replace(base, data_dir=data_dir, workforce=watch, **settings)
-    return create_app(changed, transport=httpx.ASGITransport(app=mocks_app))
+    return create_app(changed, transport=httpx.ASGITransport(app=mocks_app), clock=clock)
+
+
+class MovableClock:
+    """The real time plus an offset a test moves forward: lapses happen when the test says."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return timezone.now() + self.offset
 
 
 async def approved_list(address: str, token: Callable[..., str], workers: list[str]) -> str:
@@ -193,10 +209,12 @@ async def test_a_worker_whose_status_cannot_be_read_after_a_change_is_unknown(
 
 
 async def test_a_lapsing_declaration_alerts_the_employer(
-    gateway: str, private_mocks: MocksAdmin, token: Callable[..., str]
+    own_mocks: ASGIApp, private_mocks: MocksAdmin, token: Callable[..., str], tmp_path: Path
 ) -> None:
-    # A declaration submitted 24 h minus 3 s ago: valid now, lapsed in 3 s.
-    submitted = datetime.now(UTC) - timedelta(hours=24) + timedelta(seconds=3)
+    # A declaration submitted 23 h ago: valid when the list is approved (the watch's first
+    # look), lapsed once the gateway's clock is moved two hours on.
+    clock = MovableClock()
+    submitted = datetime.now(UTC) - timedelta(hours=23)
     declared = await private_mocks.client.post(
         "/declarations/declarations",
         json={
@@ -217,11 +235,13 @@ async def test_a_lapsing_declaration_alerts_the_employer(
         },
     )
     declared.raise_for_status()
-    list_id = await approved_list(gateway, token, WORKERS)
-    async with connect(f"ws://{gateway}/graphql", subprotocols=[PROTOCOL]) as ws:
-        await subscribed(ws, token("employer", employer_id="E0001"))
+    async with serving(watching_gateway(own_mocks, tmp_path, clock)) as gateway:
+        list_id = await approved_list(gateway, token, WORKERS)
+        async with connect(f"ws://{gateway}/graphql", subprotocols=[PROTOCOL]) as ws:
+            await subscribed(ws, token("employer", employer_id="E0001"))
+            clock.offset = timedelta(hours=2)
 
-        alert = await next_alert(ws)
+            alert = await next_alert(ws)
 
     assert (alert["kind"], alert["listId"], alert["personId"], alert["color"]) == (
         "DECLARATION_LAPSED",

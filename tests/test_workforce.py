@@ -519,3 +519,18 @@ async def test_counts_of_a_whole_list_cost_one_request_per_batch(
     assert body["data"]["workerList"]["counts"]["total"] == total > 1000
     counts = {s: len(await mocks.requests(s)) for s in ("vaccination", "lab", "f0")}
     assert counts == dict.fromkeys(("vaccination", "lab", "f0"), batches)
+
+
+@pytest.mark.parametrize("list_id", ["\u0000x", "../lists", "..", "WL 1/../x"])
+async def test_a_malformed_list_id_is_simply_not_found(
+    client: httpx.AsyncClient, token: Callable[..., str], list_id: str
+) -> None:
+    _, body = await gql(
+        client,
+        "query($id: ID!) { workerList(id: $id) { id } }",
+        {"id": list_id},
+        token=token("district_admin", district="778"),
+    )
+
+    assert body["data"] == {"workerList": None}
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["NOT_FOUND"]

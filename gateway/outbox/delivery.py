@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from gateway import metrics
 from gateway.outbox.store import Accepted, Alert, IdempotencyClaim, Kind, OutboxStore, Submission
 from gateway.settings import Outbox as OutboxSettings
 
@@ -88,6 +89,8 @@ class Outbox:
         accepted = await self.store.accept(submission, claim, alert, lease_until)
         if not accepted.created:
             return accepted
+        if alert is not None:
+            metrics.alerts_raised("F0_URGENT")
         delivered_at = await self.attempt(accepted.submission, self.settings.deliver_timeout)
         if delivered_at is None:
             return accepted
@@ -113,7 +116,9 @@ class Outbox:
             )
             retry_at = self.now() + timedelta(seconds=delay)
             await self.store.mark_failed(submission.id, describe(error), retry_at)
+            metrics.outbox_attempt(submission.kind.value, delivered=False)
             return None
+        metrics.outbox_attempt(submission.kind.value, delivered=True)
         delivered_at = self.now()
         await self.store.mark_delivered(submission.id, delivered_at)
         await destination.forget(submission.person_id)

@@ -253,6 +253,15 @@ class PostgresStore:
             found[row["person_id"]].append(_submission(row))
         return found
 
+    async def latest_of(self, kind: Kind, person_ids: Sequence[str]) -> dict[str, Submission]:
+        rows = await self._all(
+            f"SELECT DISTINCT ON (person_id) * FROM {self._submissions}"
+            " WHERE kind = %s AND person_id = ANY(%s) ORDER BY person_id, submitted_at DESC",
+            kind.value,
+            list(person_ids),
+        )
+        return {row["person_id"]: _submission(row) for row in rows}
+
     async def pending_count(self) -> int:
         row = await self._one(
             f"SELECT count(*) AS n FROM {self._submissions} WHERE delivered_at IS NULL"
@@ -260,6 +269,12 @@ class PostgresStore:
         assert row is not None
         count: int = row["n"]
         return count
+
+    async def oldest_pending(self) -> datetime | None:
+        row = await self._one(
+            f"SELECT min(submitted_at) AS t FROM {self._submissions} WHERE delivered_at IS NULL"
+        )
+        return utc(row["t"]) if row is not None and row["t"] is not None else None
 
     async def purge(self, delivered_before: datetime) -> int:
         rows = await self._all(

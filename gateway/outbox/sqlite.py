@@ -286,6 +286,23 @@ class SQLiteStore:
                 found[row["person_id"]].append(_submission(row))
         return found
 
+    async def latest_of(self, kind: Kind, person_ids: Sequence[str]) -> dict[str, Submission]:
+        return await self._run(self._latest_of, kind, list(person_ids))
+
+    def _latest_of(self, kind: Kind, person_ids: list[str]) -> dict[str, Submission]:
+        found: dict[str, Submission] = {}
+        for start in range(0, len(person_ids), 500):
+            chunk = person_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            # SQLite answers the bare columns of the row holding max(): the newest one.
+            rows = self._db.execute(
+                f"SELECT *, max(submitted_at) FROM submissions WHERE kind = ?"
+                f" AND person_id IN ({marks}) GROUP BY person_id",
+                (kind.value, *chunk),
+            ).fetchall()
+            found.update((row["person_id"], _submission(row)) for row in rows)
+        return found
+
     async def pending_count(self) -> int:
         return await self._run(self._pending_count)
 
@@ -293,6 +310,16 @@ class SQLiteStore:
         row = self._db.execute("SELECT count(*) FROM submissions WHERE delivered_at IS NULL")
         count: int = row.fetchone()[0]
         return count
+
+    async def oldest_pending(self) -> datetime | None:
+        return await self._run(self._oldest_pending)
+
+    def _oldest_pending(self) -> datetime | None:
+        row = self._db.execute(
+            "SELECT min(submitted_at) FROM submissions WHERE delivered_at IS NULL"
+        )
+        oldest = row.fetchone()[0]
+        return None if oldest is None else datetime.fromtimestamp(oldest, UTC)
 
     async def purge(self, delivered_before: datetime) -> int:
         return await self._run(

@@ -113,8 +113,14 @@ class OutboxStore(Protocol):
     ) -> dict[str, list[Submission]]:
         """Every stored submission of `kind` of each person, oldest first."""
 
+    async def latest_of(self, kind: Kind, person_ids: Sequence[str]) -> dict[str, Submission]:
+        """The newest stored submission of `kind` of each person who has one."""
+
     async def pending_count(self) -> int:
         """How many submissions wait for delivery."""
+
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest submission still waiting for delivery was submitted (None: none)."""
 
     async def purge(self, delivered_before: datetime) -> int:
         """Forget delivered submissions (and their keys) older than that; alerts stay."""

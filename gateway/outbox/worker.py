@@ -9,11 +9,13 @@ import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+from gateway import tasks
 from gateway.outbox.delivery import Outbox
 
 log = logging.getLogger("gateway.outbox")
 
 _PURGE_EVERY_SECONDS = 3600.0
+STOP_SECONDS = 5.0
 
 
 async def run_worker(outbox: Outbox) -> None:
@@ -47,6 +49,5 @@ async def running(outbox: Outbox) -> AsyncIterator[asyncio.Task[None]]:
     try:
         yield task
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # Cancelled again until it stops (a cancellation can be lost in Python 3.11's wait_for).
+        await tasks.stop(task, STOP_SECONDS)

@@ -19,10 +19,11 @@ import strawberry
 from gateway.auth import Role, in_scope
 from gateway.cards import Card, render_cards
 from gateway.context import Info
-from gateway.errors import BadUserInput, Forbidden, InvalidQr, NotFound
+from gateway.errors import BadUserInput, Forbidden, InvalidQr, NotFound, UpstreamUnavailable
 from gateway.keys import required
 from gateway.qr_payload import read_payload
 from gateway.resolvers.identity import scoped_person
+from gateway.resolvers.workforce import scoped_list
 from gateway.schema.checkpoint import CheckIn, PersonalQr, PrintedCards, SmsCodeReceipt
 from gateway.schema.identity import mask_name
 from gateway.schema.permissions import allow
@@ -30,6 +31,7 @@ from gateway.schema.status import PersonStatus
 from gateway.sources.checkins import CheckInRecord
 from gateway.sources.identity import PersonRecord
 from gateway.sources.qr_registry import SMS_CODE_ALPHABET, SMS_CODE_LENGTH, QrRecord
+from gateway.sources.workforce import ListState
 from gateway.timezone import LOCAL
 
 SCANNERS = (Role.CHECKPOINT, Role.EMPLOYER)
@@ -64,12 +66,16 @@ async def _person_of_qr(info: Info, payload: str) -> str:
 async def _person_of_sms_code(info: Info, text: str) -> str:
     context = info.context
     caller = f"{context.principal.role.value}:{context.principal.subject}"
-    context.sms_attempts.check(caller)
-    code = normalize_sms_code(text)
-    record = await context.upstreams.qr_registry.resolve_sms_code(code)
+    attempt = await context.sms_attempts.begin(caller)  # a wrong code unless forgiven below
+    try:
+        code = normalize_sms_code(text)
+        record = await context.upstreams.qr_registry.resolve_sms_code(code)
+    except BaseException:
+        await context.sms_attempts.forgive(caller, attempt)  # nothing was learnt of the code
+        raise
     if record is None or not record.active or record.expires_at <= context.clock():
-        context.sms_attempts.fail(caller)
         raise InvalidQr("The SMS code is not valid.")
+    await context.sms_attempts.forgive(caller, attempt)
     return record.person_id
 
 
@@ -82,17 +88,34 @@ async def resolve_scan(info: Info, qr: str | None, sms_code: str | None) -> Pers
     principal = info.context.principal
     if principal.role is Role.CITIZEN and person_id != principal.person_id:
         raise Forbidden("A citizen may look up only their own code.")
-    if principal.role in SCANNERS:
-        info.context.upstreams.checkins.record_later(
-            CheckInRecord(
-                person_id=person_id,
-                checkpoint_id=principal.subject,
-                role=principal.role.value,
-                district=principal.district,
-                scanned_at=info.context.clock(),
-            )
+    if principal.role not in SCANNERS:
+        return await PersonStatus.evaluate(info, person_id)
+    scanned_at = info.context.clock()
+    status, district = await asyncio.gather(
+        PersonStatus.evaluate(info, person_id), _scanner_district(info)
+    )
+    info.context.upstreams.checkins.record_later(
+        CheckInRecord(
+            person_id=person_id,
+            checkpoint_id=principal.subject,
+            role=principal.role.value,
+            district=district,
+            scanned_at=scanned_at,
         )
-    return await PersonStatus.evaluate(info, person_id)
+    )
+    return status
+
+
+async def _scanner_district(info: Info) -> str | None:
+    """Where the scan happened: a checkpoint's district, or an employer's (its enterprise's)."""
+    principal = info.context.principal
+    if principal.role is not Role.EMPLOYER or principal.employer_id is None:
+        return principal.district
+    try:
+        enterprise = await info.context.loaders.enterprise_by_id.load(principal.employer_id)
+    except UpstreamUnavailable:
+        return None  # the scan must not fail for want of the registry; the log says unknown
+    return enterprise.district if enterprise is not None else None
 
 
 async def print_cards(info: Info, people: Sequence[PersonRecord], issuer: str) -> PrintedCards:
@@ -248,3 +271,48 @@ class CheckpointMutation:
                 raise Forbidden(f"{pid} does not live in your district.")
             people.append(record)
         return await print_cards(info, people, f"Health station, district {principal.district}")
+
+    @allow(
+        Role.EMPLOYER,
+        description=(
+            "A PDF of QR cards for workers of one of the employer's APPROVED lists (one card per "
+            "worker: QR, masked name, birth year, issuer): the workers named, in that order, or "
+            "the whole list when it fits in one print."
+        ),
+    )
+    async def print_worker_cards(
+        self,
+        info: Info,
+        list_id: Annotated[strawberry.ID, strawberry.argument(description="The list's id.")],
+        person_ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="Workers of the list, in print order; all if null."),
+        ] = None,
+    ) -> PrintedCards | None:
+        worker_list = await scoped_list(info, str(list_id))
+        if worker_list.state is not ListState.APPROVED:
+            raise BadUserInput(
+                f"Worker list {worker_list.id} is {worker_list.state.value}: cards are printed "
+                "for APPROVED lists only.",
+                field="listId",
+            )
+        on_list = [
+            e.person_id for e in await info.context.loaders.workers_by_list.load(worker_list.id)
+        ]
+        ids = on_list if person_ids is None else [str(pid) for pid in dict.fromkeys(person_ids)]
+        strangers = sorted(set(ids) - set(on_list))
+        if strangers:
+            raise BadUserInput(
+                f"Not on worker list {worker_list.id}: {', '.join(strangers[:10])}.",
+                field="personIds",
+            )
+        most = info.context.settings.checkpoint.max_cards
+        if len(ids) > most:
+            raise BadUserInput(
+                f"Print at most {most} cards at once; name the workers to print.", field="personIds"
+            )
+        records = await info.context.loaders.person_by_id.load_many(ids)
+        people = [record for record in records if record is not None]
+        enterprise = await info.context.loaders.enterprise_by_id.load(worker_list.enterprise_id)
+        issuer = enterprise.name if enterprise is not None else worker_list.enterprise_id
+        return await print_cards(info, people, issuer)

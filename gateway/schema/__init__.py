@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 
 from gateway.errors import GatewayError
 from gateway.limits import QueryLimitsExtension
+from gateway.metrics import GraphQLMetrics
 from gateway.persisted import PersistedQueries
 from gateway.resolvers.checkpoint import CheckpointMutation, CheckpointQuery
 from gateway.resolvers.declarations import DeclarationsMutation
@@ -91,6 +92,7 @@ def create_schema(max_batch_operations: int = 10) -> strawberry.Schema:
         subscription=Subscription,
         config=StrawberryConfig(batching_config={"max_operations": max_batch_operations}),
         extensions=[
+            GraphQLMetrics,  # outermost: times all of it, counts the final (masked) result
             PersistedQueries,  # first: fills in the query text the others read
             QueryLimitsExtension,
             lambda: ParserCache(maxsize=1024),

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import httpx
 from aiocache.base import BaseCache
+from opentelemetry.sdk.trace import TracerProvider
 
+from gateway import tracing
 from gateway.outbox import Destination, Kind
 from gateway.settings import Resilience, Settings, SourceSettings
 from gateway.sources.changes import ChangeFeeds
@@ -21,6 +23,7 @@ from gateway.sources.declarations import DeclarationsSource, LatestDeclarationSo
 from gateway.sources.f0_care import F0CareSource, F0ReportsSource
 from gateway.sources.identity import IdentitySource
 from gateway.sources.lab_results import LabResultsSource
+from gateway.sources.metered import MeteredTransport
 from gateway.sources.qr_registry import QrRegistrySource
 from gateway.sources.service_auth import ServiceAuth, ServiceTokenProvider, oauth_client
 from gateway.sources.sms import SmsSource
@@ -63,9 +66,15 @@ class Upstreams:
 
 @asynccontextmanager
 async def open_upstreams(
-    settings: Settings, cache: BaseCache, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    cache: BaseCache,
+    transport: httpx.AsyncBaseTransport | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> AsyncIterator[Upstreams]:
-    """Open the pooled clients (and the service-token provider); close them on exit."""
+    """Open the pooled clients (and the service-token provider); close them on exit.
+
+    Each source's client is metered (latency, errors, the request id sent along) and, when
+    `tracer_provider` is given, traced."""
     async with AsyncExitStack() as stack:
         idp = await stack.enter_async_context(
             httpx.AsyncClient(transport=transport, timeout=5.0, limits=_LIMITS)
@@ -76,13 +85,16 @@ async def open_upstreams(
 
         def client(name: str) -> httpx.AsyncClient:
             source = settings.sources[name]
-            return httpx.AsyncClient(
+            inner = transport or httpx.AsyncHTTPTransport(limits=_LIMITS)
+            opened = httpx.AsyncClient(
                 base_url=source.base_url,
                 auth=auth,
                 timeout=source.timeout,
                 limits=_LIMITS,
-                transport=transport,
+                transport=MeteredTransport(inner, name),
             )
+            tracing.instrument_client(opened, tracer_provider)
+            return opened
 
         clients = {name: await stack.enter_async_context(client(name)) for name in settings.sources}
 

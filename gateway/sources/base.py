@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -20,11 +21,15 @@ from typing import Generic, TypeVar
 import httpx
 from aiocache.base import BaseCache
 
-from gateway.errors import UpstreamUnavailable
+from gateway import metrics
+from gateway.errors import NotFound, UpstreamUnavailable
 from gateway.settings import Resilience, SourceSettings
 from gateway.sources.resilience import CircuitBreaker, CircuitOpen, with_retries
 
 R = TypeVar("R")
+# What a person id may look like. Ids come from clients and end up in upstream requests (a
+# comma would split a FHIR OR-list): anything else cannot exist and is never sent upstream.
+PERSON_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 log = logging.getLogger("gateway.sources")
 
 
@@ -51,8 +56,11 @@ class BatchSource(ABC, Generic[R]):
         self._batch_size = batch_size
         self.resilience = resilience or Resilience()
         self.breaker = CircuitBreaker(
-            self.resilience.breaker_failures, self.resilience.breaker_cooldown
+            self.resilience.breaker_failures,
+            self.resilience.breaker_cooldown,
+            on_change=lambda state: metrics.circuit_changed(self.name, state),
         )
+        metrics.circuit_changed(self.name, self.breaker.state)  # every source shows, closed
         self._inflight: dict[str, asyncio.Future[R]] = {}
         # Fetches run as tasks of their own so that a caller that goes away (a cancelled
         # request) does not strand the other requests waiting on the same ids.
@@ -74,9 +82,11 @@ class BatchSource(ABC, Generic[R]):
         Where the upstream fails and the cache still holds an expired answer, that answer is
         returned and `(source, id)` is added to `stale`.
         """
-        unique = list(dict.fromkeys(ids))
+        results: dict[str, R | BaseException] = {
+            pid: NotFound("No person has this id.") for pid in ids if not PERSON_ID.fullmatch(pid)
+        }
+        unique = [pid for pid in dict.fromkeys(ids) if pid not in results]
         cached = await self._cache.multi_get([self.cache_key(pid) for pid in unique])
-        results: dict[str, R | BaseException] = {}
         expired: dict[str, R] = {}
         waiting: dict[str, asyncio.Future[R]] = {}
         now = time.time()
@@ -87,6 +97,7 @@ class BatchSource(ABC, Generic[R]):
             if entry is not None:
                 expired[pid] = entry[0]
             waiting[pid] = self._join_or_start(pid)
+        metrics.count_cache(self.name, len(results), len(waiting))
         self._start_fetches()
         for pid, future in waiting.items():
             try:

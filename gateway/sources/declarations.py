@@ -183,10 +183,10 @@ async def latest_with_outbox(
     With the upstream down, a declaration the outbox holds still counts: it is the newest the
     person made through this gateway, so `declarationValidUntil` reflects it at once.
     """
-    accepted = await store.submissions_of(Kind.DECLARATION, ids)
+    accepted = await store.latest_of(Kind.DECLARATION, ids)
     latest: list[DeclarationRecord | BaseException | None] = []
     for pid, record in zip(ids, upstream, strict=True):
-        candidates = [DeclarationRecord.from_submission(s) for s in accepted[pid]]
+        candidates = [DeclarationRecord.from_submission(accepted[pid])] if pid in accepted else []
         if isinstance(record, BaseException) and not candidates:
             latest.append(record)
             continue

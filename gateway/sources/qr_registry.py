@@ -17,7 +17,7 @@ from aiocache.base import BaseCache
 
 from gateway.errors import NotFound, UpstreamUnavailable
 from gateway.settings import SourceSettings
-from gateway.sources.rest import RestSource, expect_dict
+from gateway.sources.rest import RestSource, expect_dict, segment
 
 # The registry's SMS codes: 10 symbols of Crockford's base32 (no I, L, O, U), ~50 bits.
 SMS_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -125,7 +125,7 @@ class QrRegistrySource(RestSource):
         cached = await self._cache.get(key)
         if cached is not None:
             return cached if isinstance(cached, QrRecord) else None
-        answer = await self.call("GET", f"/codes/{qr_id}", missing_ok=True)
+        answer = await self.call("GET", f"/codes/{segment(qr_id)}", missing_ok=True)
         record = QrRecord.from_json(expect_dict(answer, self.name, "qrId")) if answer else None
         if self.settings.cache_ttl > 0:
             # An unknown id is cached too (as False): a replayed forgery costs no upstream call.
@@ -143,5 +143,5 @@ class QrRegistrySource(RestSource):
 
     async def resolve_sms_code(self, code: str) -> SmsCodeRecord | None:
         """The code's record, or None when no such code was ever issued (never cached)."""
-        answer = await self.call("GET", f"/sms-codes/{code}", missing_ok=True)
+        answer = await self.call("GET", f"/sms-codes/{segment(code)}", missing_ok=True)
         return SmsCodeRecord.from_json(expect_dict(answer, self.name, "code")) if answer else None

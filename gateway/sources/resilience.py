@@ -30,14 +30,30 @@ class CircuitBreaker:
     """Opens after `failures` consecutive failures; after `cooldown` lets one probe through."""
 
     def __init__(
-        self, failures: int, cooldown: float, clock: Callable[[], float] = time.monotonic
+        self,
+        failures: int,
+        cooldown: float,
+        clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[CircuitState], None] | None = None,
     ) -> None:
         self.failures = failures
         self.cooldown = cooldown
         self._clock = clock
-        self.state = CircuitState.CLOSED
+        self._state = CircuitState.CLOSED
         self._consecutive = 0
         self._opened_at = 0.0
+        self._on_change = on_change  # told of each transition (the circuit-state metric)
+
+    @property
+    def state(self) -> CircuitState:
+        return self._state
+
+    @state.setter
+    def state(self, state: CircuitState) -> None:
+        if state is not self._state:
+            self._state = state
+            if self._on_change is not None:
+                self._on_change(state)
 
     def allow(self) -> bool:
         """Whether a request may go upstream now (a half-open circuit admits a single probe)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -43,6 +44,15 @@ class RestSource:
         except (httpx.HTTPError, ValueError) as error:
             log.warning("upstream %s failed: %s: %s", self.name, type(error).__name__, error)
             raise UpstreamUnavailable(self.name) from error
+
+
+def segment(value: str) -> str:
+    """`value` as one URL path segment: every reserved character (and dots) percent-encoded.
+
+    Ids come from clients; without this, `../x` or a control character in an id would change
+    the upstream path or make the URL invalid.
+    """
+    return quote(value, safe="").replace(".", "%2E")
 
 
 def expect_dict(answer: object, source: str, *keys: str) -> dict[str, Any]:

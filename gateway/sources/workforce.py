@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from gateway.errors import UpstreamUnavailable
-from gateway.sources.rest import RestSource, expect_dict
+from gateway.sources.rest import RestSource, expect_dict, segment
 
 log = logging.getLogger("gateway.sources")
 PAGE = 5000  # workers per registry page (its maximum)
@@ -160,7 +160,9 @@ class WorkforceSource(RestSource):
 
     async def worker_ids_of(self, enterprise_id: str) -> frozenset[str]:
         """Everyone on any list of the enterprise (any state); empty for an unknown one."""
-        answer = await self.call("GET", f"/enterprises/{enterprise_id}/workers", missing_ok=True)
+        answer = await self.call(
+            "GET", f"/enterprises/{segment(enterprise_id)}/workers", missing_ok=True
+        )
         if answer is None:
             return frozenset()
         answer = expect_dict(answer, self.name, "personIds")
@@ -178,7 +180,7 @@ class WorkforceSource(RestSource):
 
     async def worker_list(self, list_id: str) -> WorkerListRecord | None:
         """One list, or None."""
-        answer = await self.call("GET", f"/lists/{list_id}", missing_ok=True)
+        answer = await self.call("GET", f"/lists/{segment(list_id)}", missing_ok=True)
         if answer is None:
             return None
         with upstream_shape(self.name):
@@ -191,7 +193,7 @@ class WorkforceSource(RestSource):
         while after is not None:
             params = {"after": after, "limit": str(PAGE)}
             answer = expect_dict(
-                await self.call("GET", f"/lists/{list_id}/workers", params=params),
+                await self.call("GET", f"/lists/{segment(list_id)}/workers", params=params),
                 self.name,
                 "workers",
                 "next",
@@ -207,7 +209,7 @@ class WorkforceSource(RestSource):
     async def quota(self, list_id: str) -> QuotaCheck:
         """The list against its enterprise's quota."""
         answer = expect_dict(
-            await self.call("GET", f"/lists/{list_id}/quota"), self.name, "overQuota"
+            await self.call("GET", f"/lists/{segment(list_id)}/quota"), self.name, "overQuota"
         )
         with upstream_shape(self.name):
             return QuotaCheck(
@@ -225,7 +227,7 @@ class WorkforceSource(RestSource):
 
     async def change(self, list_id: str, action: str, body: dict[str, object]) -> WorkerListRecord:
         """One mutation of a list: workers, workers/remove, submit, approve or reject."""
-        answer = await self._change(f"/lists/{list_id}/{action}", body)
+        answer = await self._change(f"/lists/{segment(list_id)}/{action}", body)
         with upstream_shape(self.name):
             return WorkerListRecord.from_json(answer["list"])
 

@@ -33,6 +33,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from redis.asyncio import Redis
+
+from gateway import metrics, tasks
 from gateway.errors import UpstreamUnavailable
 from gateway.loaders import Loaders
 from gateway.schema.declarations import declaration_valid_until
@@ -44,12 +47,15 @@ from gateway.sources.workforce import ListState
 from gateway.status import Color, Policy, evaluate
 from gateway.watch import Alerts
 from gateway.watch.alerts import AlertBus, AlertKind, MemoryAlertBus
+from gateway.watch.leadership import FileLease, Lease, RedisLease, lead
+from gateway.watch.redis_bus import RedisAlertBus
 from gateway.watch.store import FILE, Evaluated, NewAlert, WatchedWorker, WatchStore
 
 log = logging.getLogger("gateway.watch")
 WORKFORCE_FEED = "workforce"
 _BAD = (Color.RED, Color.UNKNOWN)
 STOP_SECONDS = 2.0
+LOCK_FILE = "workforce-watch.lock"  # held by the one process per DATA_DIR that follows the feeds
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +169,8 @@ class WorkforceWatch:
                 await source.invalidate(row.person_id)  # a newer declaration may have come
         more_evaluated, more_alerts = await self._evaluate(loaders, due, at, changed=False)
         stored = self.store.record(cursors, evaluated + more_evaluated, alerts + more_alerts)
+        for alert in stored:
+            metrics.alerts_raised(alert.kind.value)
         if stored:
             await self.bus.publish(stored)
         return more or len(due) == self.settings.sweep_batch
@@ -277,20 +285,25 @@ class WorkforceWatch:
 
 
 @contextlib.asynccontextmanager
-async def running(watch: WorkforceWatch | None) -> AsyncIterator[None]:
-    """Run the watch in the background while the context is open (None: not at all)."""
+async def running(watch: WorkforceWatch | None, lease: Lease | None = None) -> AsyncIterator[None]:
+    """Run the watch in the background while the context is open (None: not at all); with a
+    lease, only while this process holds it (one follower per fleet)."""
     if watch is None:
         yield
         return
-    task = asyncio.create_task(watch.run(), name="workforce-watch")
+    follow = watch.run() if lease is None else lead(lease, watch.run)
+    task = asyncio.create_task(follow, name="workforce-watch")
     try:
         yield
     finally:
-        task.cancel()
         # A step stops at its next await; one stuck on an upstream must not hold the shutdown.
-        done, _ = await asyncio.wait({task}, timeout=STOP_SECONDS)
-        if not done:
+        if not await tasks.stop(task, STOP_SECONDS):
             log.warning("the workforce watch did not stop within %s s", STOP_SECONDS)
+        if lease is not None:
+            try:
+                await lease.release()  # the next instance takes over at once
+            except Exception as error:
+                log.warning("the watch's lease was not released (%s)", type(error).__name__)
 
 
 @contextlib.asynccontextmanager
@@ -300,15 +313,33 @@ async def open_watch(
     loaders: Callable[[], Loaders],
     policy: Policy,
     clock: Callable[[], datetime],
+    redis: Redis | None = None,
 ) -> AsyncIterator[Alerts]:
-    """The alerts' store and bus, and the follower running while open (when it polls at all)."""
+    """The alerts' store and bus, and the follower running while open (when it polls at all).
+
+    With `redis` (REDIS_URL), alerts fan out to every instance and one instance of the fleet
+    follows the feeds; without it, alerts stay in the process and one process per DATA_DIR
+    follows them.
+    """
     store = WatchStore(settings.data_dir / FILE)
-    bus = MemoryAlertBus()
+    bus: AlertBus
+    lease: Lease
+    if redis is not None:
+        prefix = settings.redis_key_prefix
+        bus = RedisAlertBus(redis, f"{prefix}:worker-alerts")
+        lease = RedisLease(redis, f"{prefix}:watch:leader", settings.workforce.lease)
+    else:
+        bus = MemoryAlertBus()
+        lease = FileLease(settings.data_dir / LOCK_FILE, settings.workforce.lease)
     watch = None
     if settings.workforce.poll_interval > 0:
         watch = WorkforceWatch(settings.workforce, upstreams, loaders, store, bus, policy, clock)
     try:
-        async with running(watch):
+        if isinstance(bus, RedisAlertBus):
+            await bus.start()
+        async with running(watch, lease):
             yield Alerts(store, bus)
     finally:
+        if isinstance(bus, RedisAlertBus):
+            await bus.aclose()
         store.close()

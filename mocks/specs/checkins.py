@@ -63,6 +63,32 @@ PATHS: dict[str, Schema] = {
             },
         },
     },
+    "/checkins/batch": {
+        "post": {
+            "operationId": "recordCheckIns",
+            "summary": "Record several scans at once (1 to 1000), in order; all or none.",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "required": ["checkIns"],
+                    "properties": {"checkIns": {
+                        "type": "array", "minItems": 1, "maxItems": 1000,
+                        "items": ref("NewCheckIn"),
+                    }},
+                }}},
+            },
+            "responses": {
+                "201": response("The recorded check-ins, in the order sent.", {
+                    "type": "object",
+                    "required": ["checkIns"],
+                    "properties": {"checkIns": {"type": "array", "items": ref("CheckIn")}},
+                }),
+                "400": error("Not a list of 1 to 1000 valid check-ins."),
+                **secured_errors(),
+            },
+        },
+    },
 }
 
 SPEC = document(

@@ -15,15 +15,15 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from gateway.errors import UpstreamUnavailable
-from gateway.outbox.store import OutboxStore
+from gateway.outbox.merge import history_with_outbox
+from gateway.outbox.store import Kind, OutboxStore
 from gateway.sources import Upstreams
 from gateway.sources.base import BatchSource
 from gateway.sources.declarations import (
     DeclarationRecord,
-    history_with_outbox,
     latest_with_outbox,
 )
-from gateway.sources.f0_care import F0CaseRecord, F0ReportRecord, reports_with_outbox
+from gateway.sources.f0_care import F0CaseRecord, F0ReportRecord
 from gateway.sources.identity import PersonRecord
 from gateway.sources.lab_results import LabTestRecord
 from gateway.sources.qr_registry import QrRecord
@@ -115,7 +115,10 @@ class Loaders:
         bound = self._budget.bound(self._upstreams.declarations)
 
         async def declarations(ids: list[str]) -> list[tuple[DeclarationRecord, ...] | Exception]:
-            return await history_with_outbox(await bound(ids), self._store, ids)  # type: ignore[return-value]
+            upstream = await bound(ids)
+            return await history_with_outbox(  # type: ignore[return-value]
+                upstream, self._store, Kind.DECLARATION, ids, DeclarationRecord.from_submission
+            )
 
         return DataLoader(declarations)
 
@@ -133,7 +136,10 @@ class Loaders:
         bound = self._budget.bound(self._upstreams.f0_reports)
 
         async def reports(ids: list[str]) -> list[tuple[F0ReportRecord, ...] | Exception]:
-            return await reports_with_outbox(await bound(ids), self._store, ids)  # type: ignore[return-value]
+            upstream = await bound(ids)
+            return await history_with_outbox(  # type: ignore[return-value]
+                upstream, self._store, Kind.F0_REPORT, ids, F0ReportRecord.from_submission
+            )
 
         return DataLoader(reports)
 

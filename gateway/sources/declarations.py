@@ -152,27 +152,6 @@ class LatestDeclarationSource(BatchSource[DeclarationRecord | None]):
         }
 
 
-async def history_with_outbox(
-    upstream: Sequence[tuple[DeclarationRecord, ...] | BaseException],
-    store: OutboxStore,
-    ids: Sequence[str],
-) -> list[tuple[DeclarationRecord, ...] | BaseException]:
-    """Each person's declarations, the upstream's merged with the outbox's, oldest first.
-
-    A failed upstream stays a failure: a history without it would look complete and not be.
-    """
-    accepted = await store.submissions_of(Kind.DECLARATION, ids)
-    merged: list[tuple[DeclarationRecord, ...] | BaseException] = []
-    for pid, records in zip(ids, upstream, strict=True):
-        if isinstance(records, BaseException):
-            merged.append(records)
-            continue
-        by_id = {r.id: r for r in map(DeclarationRecord.from_submission, accepted[pid])}
-        by_id.update({r.id: r for r in records})
-        merged.append(tuple(sorted(by_id.values(), key=lambda r: r.submitted_at)))
-    return merged
-
-
 async def latest_with_outbox(
     upstream: Sequence[DeclarationRecord | BaseException | None],
     store: OutboxStore,

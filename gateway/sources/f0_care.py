@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway.forms.f0_care import F0Reading, F0Symptom, F0Warning, Severity
-from gateway.outbox.store import Kind, OutboxStore, Submission
+from gateway.outbox.store import Submission
 from gateway.sources.base import BatchSource, expect
 from gateway.status import F0Case
 
@@ -191,24 +191,3 @@ class F0ReportsSource(BatchSource[tuple[F0ReportRecord, ...]]):
             timeout=timeout if timeout is not None else self.settings.timeout,
         )
         response.raise_for_status()
-
-
-async def reports_with_outbox(
-    upstream: Sequence[tuple[F0ReportRecord, ...] | BaseException],
-    store: OutboxStore,
-    ids: Sequence[str],
-) -> list[tuple[F0ReportRecord, ...] | BaseException]:
-    """Each person's reports, the upstream's merged with the outbox's, oldest first.
-
-    A failed upstream stays a failure: a history without it would look complete and not be.
-    """
-    accepted = await store.submissions_of(Kind.F0_REPORT, ids)
-    merged: list[tuple[F0ReportRecord, ...] | BaseException] = []
-    for pid, records in zip(ids, upstream, strict=True):
-        if isinstance(records, BaseException):
-            merged.append(records)
-            continue
-        by_id = {r.id: r for r in map(F0ReportRecord.from_submission, accepted[pid])}
-        by_id.update({r.id: r for r in records})
-        merged.append(tuple(sorted(by_id.values(), key=lambda r: r.submitted_at)))
-    return merged

@@ -1,11 +1,12 @@
 """`make bench`: the mocks, the gateway and the limit as real processes, S1 to S5, a report.
 
     .venv/bin/python -m bench.run [--seconds 10] [--scenarios S1,S2,S3,S4,S5] [--workers 1]
-                                  [--latency-ms 20] [--peer] [--profile S1] [--out bench/results]
+                                  [--latency-ms 20] [--peer] [--out bench/results]
 
 Writes `bench/results/<date>.json` and `<date>.md` (the Markdown table) and prints the table.
 `--peer` also runs Hive Gateway (bench/peer/) over the same mocks: S1 to S3's work, the ratios
-computed in the same run. `--profile S1` records a py-spy flame graph of the gateway during S1.
+computed in the same run. Profiles: README, Performance (py-spy on the gateway's pid, then
+`python -m bench.profile_summary`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -51,33 +51,6 @@ def _population(mocks_url: str) -> list[tuple[str, str]]:
     return people
 
 
-@contextmanager
-def _profiled(pid: int, out: Path, seconds: float) -> Iterator[None]:
-    """py-spy records the gateway (and its children) while the block runs."""
-    spy = str(Path(sys.executable).with_name("py-spy"))
-    command = [
-        spy,
-        "record",
-        "--pid",
-        str(pid),
-        "--duration",
-        str(int(seconds)),
-        "--rate",
-        "250",
-        "--format",
-        "raw",
-        "--output",
-        str(out),
-        "--nonblocking",
-    ]
-    log = out.with_suffix(".log").open("wb")
-    spy = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield
-    finally:
-        spy.wait()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.run",
@@ -90,7 +63,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="gateway worker processes")
     parser.add_argument("--latency-ms", type=int, default=20, help="added per upstream request")
     parser.add_argument("--peer", action="store_true", help="also measure Hive Gateway")
-    parser.add_argument("--profile", help="record a py-spy flame graph during this scenario")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--label", default="", help="a suffix for the result files")
     args = parser.parse_args(argv)
@@ -130,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                 logs,
                 SERVER_CPUS,
             )
+            print(f"gateway pid {gateway.pid} at {gateway.url} (py-spy can attach)", flush=True)
             world = scenarios.World(
                 mocks_url=mocks.url,
                 gateway_url=gateway.url,
@@ -196,47 +169,29 @@ def _run(
         port = procs.free_port()
         env = {**os.environ, "LIMIT_BODY_FILE": str(data / "limit-body.json")}
         name = app.split(".")[1].split(":")[0]
-        server = Server(name, procs.uvicorn(app, port), port, env, logs, SERVER_CPUS)
+        server = Server(
+            name, procs.uvicorn(app, port, workers=args.workers), port, env, logs, SERVER_CPUS
+        )
         with procs.running(server):
             yield server.url
 
-    def profiling(scenario: str) -> Any:
-        world.measuring = None
-        if args.profile and args.profile.upper() == scenario:
-            # Collapsed stacks (speedscope and flamegraph.pl read them); `bench.profile_summary`
-            # sums them up.
-            out = args.out / f"{name}-profile-{scenario}.txt"
-            results.setdefault("profiles", {})[scenario] = str(out.relative_to(ROOT))
-            world.measuring = lambda: _profiled(gateway.pid, out, args.seconds)
-        return _nothing()
-
-    order = {
-        "S1": 0,
-        "S3": 1,
-        "S4": 2,
-        "S2": 3,
-        "S5": 4,
-    }  # cold scenarios after S3 marks its workers
+    # S3 marks its workers as used, so the cold scenarios after it find them cold no more.
+    order = {"S1": 0, "S3": 1, "S4": 2, "S2": 3, "S5": 4}
+    runs = {
+        "S2": scenarios.s2_cold_status,
+        "S3": scenarios.s3_worker_list,
+        "S4": scenarios.s4_stampede,
+        "S5": scenarios.s5_declarations,
+    }
     for scenario in sorted(wanted, key=lambda s: order.get(s, 9)):
         print(f"running {scenario} ...", flush=True)
-        with profiling(scenario):
-            if scenario == "S1":
-                results.update(scenarios.s1_scan(world, limit))
-            elif scenario == "S2":
-                results["S2"] = scenarios.s2_cold_status(world)
-                results["S2"]["upstream_latency_ms"] = args.latency_ms
-            elif scenario == "S3":
-                results["S3"] = scenarios.s3_worker_list(world)
-            elif scenario == "S4":
-                results["S4"] = scenarios.s4_stampede(world)
-            elif scenario == "S5":
-                results["S5"] = scenarios.s5_declarations(world)
+        if scenario == "S1":
+            results.update(scenarios.s1_scan(world, limit))
+        elif scenario in runs:
+            results[scenario] = runs[scenario](world)
+    if "S2" in results:
+        results["S2"]["upstream_latency_ms"] = args.latency_ms
     return results
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 if __name__ == "__main__":

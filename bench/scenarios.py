@@ -10,7 +10,7 @@ import hashlib
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,8 +60,6 @@ class World:
     scanned: list[tuple[str, str]] = field(default_factory=list)
     list_id: str = ""
     listed: list[str] = field(default_factory=list)
-    # Wraps each measured run (a profiler attached to the gateway), when asked for.
-    measuring: Callable[[], AbstractContextManager[None]] | None = None
     officers: dict[str, str] = field(default_factory=dict)
 
     def officer(self, district: str) -> str:
@@ -117,10 +115,9 @@ def steady(
     if world.warmup > 0:
         wrk.run(url, tokens, entries, connections=connections, seconds=world.warmup)
     world.reset_counts()
-    with world.measuring() if world.measuring else nullcontext():
-        load = wrk.run(
-            url, tokens, entries, connections=connections, seconds=world.seconds, marker=marker
-        )
+    load = wrk.run(
+        url, tokens, entries, connections=connections, seconds=world.seconds, marker=marker
+    )
     time.sleep(0.3)  # background writes (check-ins) of the last requests land
     counts = world.counts()
     return {

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
+from strawberry.extensions.parser_cache import _get_parse_cache
+from strawberry.extensions.validation_cache import _get_validate_cache
 
 from gateway.app import create_app
 from gateway.qr_payload import signature_checks
@@ -125,3 +127,22 @@ async def test_a_prefetched_page_answers_what_each_worker_answers_alone(
     assert "errors" not in body, body
     assert len(nodes) == 25
     assert nodes == expected
+
+
+async def test_parsing_and_validation_are_cached_across_requests(
+    client: httpx.AsyncClient, token: Callable[..., str]
+) -> None:
+    parse = _get_parse_cache(1024)
+    validate = _get_validate_cache(1024)
+    officer = token("health_officer", district="778")
+    query = "query($id: ID!) { personStatus(personId: $id) { color } }"
+    await gql(client, query, {"id": "P0000001"}, token=officer)  # parsed and validated once
+    parsed, validated = parse.cache_info(), validate.cache_info()
+
+    for pid in ("P0000001", "P0000007", "P0000009"):
+        await gql(client, query, {"id": pid}, token=officer)
+
+    assert parse.cache_info().hits - parsed.hits == 3
+    assert parse.cache_info().misses == parsed.misses
+    assert validate.cache_info().hits - validated.hits == 3
+    assert validate.cache_info().misses == validated.misses

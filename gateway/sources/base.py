@@ -15,8 +15,8 @@ import logging
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from typing import Generic, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 import httpx
 from aiocache.base import BaseCache
@@ -169,6 +169,21 @@ class BatchSource(ABC, Generic[R]):
         """POST JSON and return the decoded answer; non-2xx raises."""
         response = await self.client.post(path, json=payload)
         return _decoded(response)
+
+    async def post_idempotent(
+        self, path: str, key: str, payload: Mapping[str, Any], timeout: float | None
+    ) -> None:
+        """POST one submission with its Idempotency-Key; raises unless the upstream has it.
+
+        The key makes a repeat (a retry after a lost answer) a no-op upstream.
+        """
+        response = await self.client.post(
+            path,
+            json=dict(payload),
+            headers={"Idempotency-Key": key},
+            timeout=timeout if timeout is not None else self.settings.timeout,
+        )
+        response.raise_for_status()
 
     async def post_form(self, path: str, form: dict[str, str]) -> object:
         """POST a form (FHIR `_search`) and return the decoded answer; non-2xx raises."""

@@ -127,13 +127,7 @@ class DeclarationsSource(BatchSource[tuple[DeclarationRecord, ...]]):
 
     async def deliver(self, key: str, payload: Mapping[str, Any], timeout: float | None) -> None:
         """POST one declaration with its Idempotency-Key; raises unless the upstream has it."""
-        response = await self.client.post(
-            "/declarations",
-            json=dict(payload),
-            headers={"Idempotency-Key": key},
-            timeout=timeout if timeout is not None else self.settings.timeout,
-        )
-        response.raise_for_status()
+        await self.post_idempotent("/declarations", key, payload, timeout)
 
 
 class LatestDeclarationSource(BatchSource[DeclarationRecord | None]):

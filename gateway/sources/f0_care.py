@@ -184,10 +184,4 @@ class F0ReportsSource(BatchSource[tuple[F0ReportRecord, ...]]):
 
     async def deliver(self, key: str, payload: Mapping[str, Any], timeout: float | None) -> None:
         """POST one report with its Idempotency-Key; raises unless the upstream has it."""
-        response = await self.client.post(
-            "/reports",
-            json=dict(payload),
-            headers={"Idempotency-Key": key},
-            timeout=timeout if timeout is not None else self.settings.timeout,
-        )
-        response.raise_for_status()
+        await self.post_idempotent("/reports", key, payload, timeout)

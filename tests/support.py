@@ -90,15 +90,17 @@ def free_port() -> int:
         return port
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    """Return once `url` answers 200; fail if `process` exits first or `seconds` pass."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        assert process.poll() is None, "the dev server exited early"
+        assert process.poll() is None, f"{url}: the process exited early"
         try:
             if httpx.get(url, timeout=1.0).status_code == 200:
                 return
         except httpx.HTTPError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
@@ -135,7 +137,7 @@ def dev_server(workdir: Path, **extra_env: str) -> Iterator[tuple[str, dict[str,
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_until_healthy(f"http://127.0.0.1:{port}/healthz", process, 60)
+        wait_until_healthy(f"http://127.0.0.1:{port}/healthz", process)
         yield f"http://127.0.0.1:{port}", env
     finally:
         process.send_signal(signal.SIGTERM)

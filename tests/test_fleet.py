@@ -39,7 +39,7 @@ from websockets.asyncio.client import connect
 from mocks.idp import issue_user_token
 from mocks.settings import MockSettings
 from tests.submissions import DECLARE, declaration
-from tests.support import free_port
+from tests.support import free_port, wait_until_healthy
 from tests.test_worker_alerts import PROTOCOL, WORKERS, approved_list, next_alert, subscribed
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -63,19 +63,6 @@ class Fleet:
 
     def token(self, role: str, **claims: Any) -> str:
         return issue_user_token(role, settings=self.mock_settings, **claims)
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"{url} exited early"
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
 @pytest.fixture
@@ -117,7 +104,7 @@ def fleet(tmp_path: Path) -> Iterator[Fleet]:
                     stderr=subprocess.STDOUT,
                 )
             )
-        _wait_healthy(f"{mocks_url}/", processes[0])
+        wait_until_healthy(f"{mocks_url}/", processes[0])
         gateways = []
         for name, log in zip("ab", logs[1:], strict=True):
             port = free_port()
@@ -134,7 +121,7 @@ def fleet(tmp_path: Path) -> Iterator[Fleet]:
                 )
             gateways.append(f"127.0.0.1:{port}")
         for address, process in zip(gateways, processes[1:], strict=True):
-            _wait_healthy(f"http://{address}/healthz", process)
+            wait_until_healthy(f"http://{address}/healthz", process)
         settings = MockSettings(port=mocks_port, idp_key_file=key_file)
         yield Fleet(mocks_url, gateways, settings, schema, prefix, logs[1:])
     finally:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,32 +28,13 @@ import pytest
 from mocks.idp import issue_user_token
 from mocks.settings import MockSettings
 from tests.submissions import DECLARE, declaration
+from tests.support import free_port, wait_until_healthy
 
 TOTAL = 500
 KILL_AFTER = 250  # acknowledged submissions before the SIGKILL
 CONCURRENCY = 16
 # About half of the upstream's answers fail: 35 % before storing, then 25 % of the rest after.
 FAILURE_RATE, LOST_ANSWER_RATE = "0.35", "0.25"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"{url}: the process exited early"
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
 @dataclass
@@ -81,7 +61,7 @@ class Rig:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        _wait_healthy(f"{self.gateway_url}/healthz", self.gateway)
+        wait_until_healthy(f"{self.gateway_url}/healthz", self.gateway)
 
     def kill_gateway(self) -> None:
         assert self.gateway is not None
@@ -101,7 +81,7 @@ class Rig:
 
 @pytest.fixture
 def rig(tmp_path: Path) -> Iterator[Rig]:
-    mocks_port, gateway_port = _free_port(), _free_port()
+    mocks_port, gateway_port = free_port(), free_port()
     key_file = tmp_path / "idp-key.json"
     mocks_url = f"http://127.0.0.1:{mocks_port}"
     env = {
@@ -137,7 +117,7 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
         mock_settings=MockSettings(port=mocks_port, idp_key_file=key_file),
     )
     try:
-        _wait_healthy(f"{mocks_url}/", mocks)
+        wait_until_healthy(f"{mocks_url}/", mocks)
         yield rig
     finally:
         for process in (rig.gateway, mocks):

@@ -23,7 +23,7 @@ from gateway import metrics, timezone, tracing
 from gateway.attempts import MemoryAttemptLimiter, RedisAttemptLimiter
 from gateway.auth import Principal, TokenVerifier
 from gateway.cache import create_cache
-from gateway.context import Context
+from gateway.context import Context, request_context
 from gateway.dcc.service import create_dcc, refreshing
 from gateway.dcc.trust import trust_list_endpoint
 from gateway.endpoint import GraphQLEndpoint
@@ -55,28 +55,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self._app = app
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        state = self._app.state
         principal: Principal = request.scope["state"]["principal"]
-        upstreams: Upstreams = state.upstreams
-        budget = RequestBudget.starting_now(state.settings.resilience.request_deadline)
-        outbox: Outbox = state.outbox
-        return Context(
-            principal=principal,
-            settings=state.settings,
-            upstreams=upstreams,
-            loaders=Loaders.for_request(upstreams, budget, outbox.store),
-            budget=budget,
-            policy=state.policy,
-            clock=state.clock,
-            signing_keys=state.signing_keys,
-            sms_attempts=state.sms_attempts,
-            persisted_queries=state.persisted_queries,
-            outbox=outbox,
-            worker_conditions=state.worker_conditions,
-            alerts=state.alerts,
-            dcc=state.dcc,
-            idempotency_key=request.headers.get("idempotency-key"),
-        )
+        return request_context(self._app.state, principal, request.headers.get("idempotency-key"))
 
     websocket_adapter_class = TextFramesAdapter
 

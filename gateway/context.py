@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import strawberry
+from starlette.datastructures import State
 
 from gateway.attempts import AttemptLimiter
 from gateway.auth import Principal
@@ -43,6 +44,30 @@ class Context:
     idempotency_key: str | None = None  # the request's Idempotency-Key header
     # A websocket's connection_init payload (Strawberry sets it): where its token may be.
     connection_params: dict[str, object] | None = None
+
+
+def request_context(state: State, principal: Principal, idempotency_key: str | None) -> Context:
+    """One request's context, from what the app's lifespan put in `state`."""
+    upstreams: Upstreams = state.upstreams
+    budget = RequestBudget.starting_now(state.settings.resilience.request_deadline)
+    outbox: Outbox = state.outbox
+    return Context(
+        principal=principal,
+        settings=state.settings,
+        upstreams=upstreams,
+        loaders=Loaders.for_request(upstreams, budget, outbox.store),
+        budget=budget,
+        policy=state.policy,
+        clock=state.clock,
+        signing_keys=state.signing_keys,
+        sms_attempts=state.sms_attempts,
+        persisted_queries=state.persisted_queries,
+        outbox=outbox,
+        worker_conditions=state.worker_conditions,
+        alerts=state.alerts,
+        dcc=state.dcc,
+        idempotency_key=idempotency_key,
+    )
 
 
 Info = strawberry.Info[Context, None]

@@ -13,6 +13,7 @@ from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from gateway.auth import Principal
+from gateway.compiled_scan import compile_scan
 from gateway.errors import Unauthenticated
 from gateway.rate_limit import RateLimit, RateLimiter
 from gateway.settings import Settings
@@ -32,6 +33,7 @@ class GraphQLEndpoint:
         self._settings = settings
         self._per_address = RateLimit(settings.rate_limit_per_address, window=60.0)
         self._per_subject = RateLimit(settings.rate_limit_per_subject, window=60.0)
+        self._scan = compile_scan(graphql.schema) if settings.compiled_scan else None  # type: ignore[arg-type]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -43,6 +45,12 @@ class GraphQLEndpoint:
             await admitted(scope, receive, send)
             return
         principal, body = admitted
+        if self._scan is not None and request.method == "POST" and _is_json(request):
+            idempotency_key = request.headers.get("idempotency-key")
+            answer = await self._scan.answer(self._app.state, principal, idempotency_key, body)
+            if answer is not None:
+                await answer(scope, receive, send)
+                return
         scope.setdefault("state", {})["principal"] = principal
         await self._graphql(scope, replay(body), send)
 
@@ -128,6 +136,10 @@ def too_large(limit: int) -> Response:
         status_code=413,
         media_type="application/json",
     )
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").partition(";")[0].strip() == "application/json"
 
 
 def _wants_graphiql(request: Request) -> bool:

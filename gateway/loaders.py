@@ -54,6 +54,8 @@ class RequestBudget:
         """
 
         async def load(ids: list[str]) -> list[V | BaseException]:
+            if (fresh := source.peek_many(ids)) is not None:
+                return fresh  # type: ignore[return-value]  # nothing to wait for, no deadline
             # `timeout_at`, not `wait_for`: no task per load (a warm scan makes five).
             try:
                 async with asyncio.timeout_at(self.deadline):
@@ -82,6 +84,7 @@ class Loaders:
         self._upstreams = upstreams
         self._budget = budget
         self._store = store
+        self._fresh: dict[tuple[str, str], tuple[object]] = {}  # what `_peek` found
 
     @classmethod
     def for_request(
@@ -156,11 +159,54 @@ class Loaders:
     def workers_by_list(self) -> DataLoader[str, tuple[WorkerEntry, ...]]:
         return DataLoader(self._upstreams.workforce.workers_many)
 
+    # One person's reads, answered at once from a cache that holds them fresh (memory), else
+    # through the loaders: a warm scan then makes no DataLoader future, task or deadline
+    # (README, Performance).
+
+    def _peek(self, source: BatchSource[V], person_id: str) -> tuple[V] | None:
+        """The source's fresh cached record of one person (a 1-tuple), or None."""
+        key = (source.name, person_id)
+        if (found := self._fresh.get(key)) is not None:
+            return found  # type: ignore[return-value]
+        fresh = source.peek_many([person_id])
+        if fresh is None:
+            return None
+        self._fresh[key] = (fresh[0],)
+        return (fresh[0],)
+
+    async def person(self, person_id: str) -> PersonRecord | None:
+        """`person_by_id.load(person_id)`."""
+        if (fresh := self._peek(self._upstreams.identity, person_id)) is not None:
+            return fresh[0]
+        return await self.person_by_id.load(person_id)
+
+    async def latest_declaration(self, person_id: str) -> DeclarationRecord | None:
+        """`latest_declaration_by_person.load(person_id)`."""
+        if (fresh := self._peek(self._upstreams.latest_declarations, person_id)) is None:
+            return await self.latest_declaration_by_person.load(person_id)
+        (latest,) = await latest_with_outbox(fresh, self._store, [person_id])
+        if isinstance(latest, BaseException):
+            raise latest
+        return latest
+
+    def prefetch(self, person_id: str, *, person: bool, declaration: bool) -> None:
+        """Start the loads `person` and `latest_declaration` will wait for, unless cached."""
+        if person and self._peek(self._upstreams.identity, person_id) is None:
+            _start(self.person_by_id.load(person_id))
+        if declaration and self._peek(self._upstreams.latest_declarations, person_id) is None:
+            _start(self.latest_declaration_by_person.load(person_id))
+
     async def facts(self, person_id: str) -> Facts:
         """The policy's three sources for one person, fetched concurrently.
 
         A source that failed is None in the facts: the policy then decides (UNKNOWN or RED).
         """
+        upstreams = self._upstreams
+        fresh_doses = self._peek(upstreams.vaccination, person_id)
+        fresh_tests = self._peek(upstreams.lab_results, person_id)
+        fresh_cases = self._peek(upstreams.f0_care, person_id)
+        if fresh_doses is not None and fresh_tests is not None and fresh_cases is not None:
+            return _facts(fresh_doses[0], fresh_tests[0], fresh_cases[0])
         doses, tests, cases = await asyncio.gather(
             self.vaccinations_by_person.load(person_id),
             self.lab_tests_by_person.load(person_id),
@@ -197,6 +243,12 @@ def _facts(doses: object, tests: object, cases: object) -> Facts:
         tests=None if _failed(tests) else [t.as_fact() for t in tests],  # type: ignore[attr-defined]
         f0_cases=None if _failed(cases) else [c.as_fact() for c in cases],  # type: ignore[attr-defined]
     )
+
+
+def _start(load: Awaitable[object]) -> None:
+    """Let a load run ahead of the field that will await it (its failure is that field's)."""
+    future = asyncio.ensure_future(load)
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 def _failed(result: object) -> bool:

@@ -215,11 +215,17 @@ class GraphQLMetrics(SchemaExtension):
         result = context.result
         refused = context.pre_execution_errors
         errors = refused or (result.errors if result is not None else None)
-        outcome = outcome_of(errors, executed=not refused)
-        operation = operation_label(context.operation_name)
-        tracing.annotate("graphql.operation.name", operation)
-        _children.get(GRAPHQL_REQUESTS, operation, outcome).inc()
-        _children.get(GRAPHQL_SECONDS, operation).observe(time.perf_counter() - started)
+        observe_operation(context.operation_name, errors, started, executed=not refused)
+
+
+def observe_operation(
+    name: str | None, errors: list[Any] | None, started: float, *, executed: bool = True
+) -> None:
+    """Count and time one GraphQL operation (started: its `time.perf_counter()`)."""
+    operation = operation_label(name)
+    tracing.annotate("graphql.operation.name", operation)
+    _children.get(GRAPHQL_REQUESTS, operation, outcome_of(errors, executed=executed)).inc()
+    _children.get(GRAPHQL_SECONDS, operation).observe(time.perf_counter() - started)
 
 
 class HttpMetricsMiddleware:

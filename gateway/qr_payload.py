@@ -33,10 +33,20 @@ MAX_VERIFIED = 50_000  # payloads whose signature is remembered, per key set (LR
 class _Verified:
     """Signatures already verified under one key set: a card scanned again (or many scanners
     on one payload) costs one ES256 verification, not one per scan (README, Performance).
-    Only the signature is remembered; the claims (issuer, expiry) are checked on every scan."""
+    A payload whose claims were found valid is remembered with them, so a later scan checks
+    only the time window (issued at or before now, expiring after it), as joserfc would."""
 
     tokens: OrderedDict[str, jwt.Token] = field(default_factory=OrderedDict)
+    valid: dict[str, _ValidClaims] = field(default_factory=dict)  # the same keys, or fewer
     checks: int = 0  # signature verifications made (cache misses)
+
+
+@dataclass(frozen=True, slots=True)
+class _ValidClaims:
+    issuer: str
+    issued_at: int
+    expires_at: int
+    claims: QrClaims
 
 
 # By the id of a key set; an entry goes when its key set does (key sets are not hashable).
@@ -67,7 +77,8 @@ def _decode(keys: SigningKeys, payload: str) -> jwt.Token:
     token = jwt.decode(payload, keys.verifying, algorithms=[ALGORITHM])
     verified.tokens[payload] = token
     if len(verified.tokens) > MAX_VERIFIED:
-        verified.tokens.popitem(last=False)
+        dropped, _ = verified.tokens.popitem(last=False)
+        verified.valid.pop(dropped, None)
     return token
 
 
@@ -97,8 +108,21 @@ def read_payload(keys: SigningKeys, issuer: str, payload: str, now: datetime) ->
     """The claims of a payload this gateway signed, or INVALID_QR (tampered, foreign, expired)."""
     if not payload or len(payload) > MAX_PAYLOAD:
         raise InvalidQr()
+    verified = _verified(keys)
+    seconds = int(now.timestamp())
+    known = verified.valid.get(payload)
+    if (
+        known is not None
+        and known.issuer == issuer
+        and known.issued_at <= seconds < known.expires_at
+    ):
+        return known.claims  # the signature and the static claims were checked before
+    return _checked_claims(keys, issuer, payload, seconds)
+
+
+def _checked_claims(keys: SigningKeys, issuer: str, payload: str, seconds: int) -> QrClaims:
     registry = jwt.JWTClaimsRegistry(
-        now=lambda: int(now.timestamp()),
+        now=seconds,
         iss={"essential": True, "value": issuer},
         iat={"essential": True},
         exp={"essential": True},
@@ -112,4 +136,8 @@ def read_payload(keys: SigningKeys, issuer: str, payload: str, now: datetime) ->
     kid, qr_id = token.header.get("kid"), token.claims.get(QR_CLAIM)
     if "typ" in token.header or not isinstance(kid, str) or not isinstance(qr_id, str):
         raise InvalidQr()
-    return QrClaims(qr_id, datetime.fromtimestamp(token.claims["iat"], UTC), kid)
+    claims = QrClaims(qr_id, datetime.fromtimestamp(token.claims["iat"], UTC), kid)
+    iat, exp = token.claims["iat"], token.claims["exp"]
+    if "nbf" not in token.claims and type(iat) is int and type(exp) is int:
+        _verified(keys).valid[payload] = _ValidClaims(issuer, iat, exp, claims)
+    return claims

@@ -209,6 +209,7 @@ class Settings:
     rate_limit_per_subject: int = 600  # requests per minute for one token subject
     rate_limit_per_address: int = 1200  # requests per minute from one client address
     max_batch_operations: int = 10
+    compiled_scan: bool = True  # the shipped `Scan` by its compiled plan (gateway/compiled_scan.py)
     database_url: str | None = None  # PostgreSQL for the outbox; None: SQLite under data_dir
     outbox: Outbox = field(default_factory=Outbox)
     workforce: WorkforceSettings = field(default_factory=WorkforceSettings)
@@ -277,6 +278,7 @@ class Settings:
                 env.get("RATE_LIMIT_PER_ADDRESS", base.rate_limit_per_address)
             ),
             max_batch_operations=int(env.get("MAX_BATCH_OPERATIONS", base.max_batch_operations)),
+            compiled_scan=env.get("COMPILED_SCAN", "1") != "0",
             database_url=env.get("DATABASE_URL") or None,
             outbox=_from_env(env, "OUTBOX_", base.outbox),
             workforce=WorkforceSettings.from_env(env, base.workforce),

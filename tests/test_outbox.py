@@ -274,8 +274,11 @@ async def test_the_worker_delivers_queued_submissions_after_recovery(
 
     async with running(outbox):
         accepted = [await outbox.submit(submission(), claim(f"k{i}")) for i in range(20)]
-        await asyncio.sleep(0.3)  # some retries fail while it is down
-        attempts_while_down = [s.attempts for s in await _rows(store, accepted)]
+        for _ in range(500):  # retries fail while it is down (waited for, not timed)
+            attempts_while_down = [s.attempts for s in await _rows(store, accepted)]
+            if min(attempts_while_down) >= 2:
+                break
+            await asyncio.sleep(0.02)
         upstream.down = False
         for _ in range(200):
             if not await store.pending_count():

@@ -18,7 +18,7 @@ import strawberry
 
 from gateway.auth import Role, in_scope
 from gateway.cards import Card, render_cards
-from gateway.context import Info
+from gateway.context import Context, Info
 from gateway.errors import BadUserInput, Forbidden, InvalidQr, NotFound, UpstreamUnavailable
 from gateway.keys import required
 from gateway.qr_payload import read_payload
@@ -27,6 +27,7 @@ from gateway.resolvers.workforce import scoped_list
 from gateway.schema.checkpoint import CheckIn, PersonalQr, PrintedCards, SmsCodeReceipt
 from gateway.schema.identity import mask_name
 from gateway.schema.permissions import allow
+from gateway.schema.selection import selected_paths
 from gateway.schema.status import PersonStatus
 from gateway.sources.checkins import CheckInRecord
 from gateway.sources.identity import PersonRecord
@@ -52,8 +53,7 @@ def normalize_sms_code(text: str) -> str:
     return code
 
 
-async def _person_of_qr(info: Info, payload: str) -> str:
-    context = info.context
+async def _person_of_qr(context: Context, payload: str) -> str:
     claims = read_payload(
         required(context.signing_keys), context.settings.checkpoint.issuer, payload, context.clock()
     )
@@ -63,8 +63,7 @@ async def _person_of_qr(info: Info, payload: str) -> str:
     return record.person_id
 
 
-async def _person_of_sms_code(info: Info, text: str) -> str:
-    context = info.context
+async def _person_of_sms_code(context: Context, text: str) -> str:
     caller = f"{context.principal.role.value}:{context.principal.subject}"
     attempt = await context.sms_attempts.begin(caller)  # a wrong code unless forgiven below
     try:
@@ -81,20 +80,33 @@ async def _person_of_sms_code(info: Info, text: str) -> str:
 
 async def resolve_scan(info: Info, qr: str | None, sms_code: str | None) -> PersonStatus:
     """The status of the person whose QR (or SMS code) was scanned; records the check-in."""
+    return await scan(info.context, qr, sms_code, selected_paths(info))
+
+
+async def scan(
+    context: Context, qr: str | None, sms_code: str | None, wanted: frozenset[str]
+) -> PersonStatus:
+    """`resolve_scan` from a context and the paths selected under the status (the compiled
+    `Scan` calls it directly)."""
     if qr is not None:
-        person_id = await _person_of_qr(info, qr)
+        person_id = await _person_of_qr(context, qr)
     else:
-        person_id = await _person_of_sms_code(info, sms_code or "")
-    principal = info.context.principal
+        person_id = await _person_of_sms_code(context, sms_code or "")
+    principal = context.principal
     if principal.role is Role.CITIZEN and person_id != principal.person_id:
         raise Forbidden("A citizen may look up only their own code.")
     if principal.role not in SCANNERS:
-        return await PersonStatus.evaluate(info, person_id)
-    scanned_at = info.context.clock()
-    status, district = await asyncio.gather(
-        PersonStatus.evaluate(info, person_id), _scanner_district(info)
-    )
-    info.context.upstreams.checkins.record_later(
+        return await PersonStatus.evaluate_in(context, person_id, wanted)
+    scanned_at = context.clock()
+    if principal.role is Role.EMPLOYER and principal.employer_id is not None:
+        status, district = await asyncio.gather(
+            PersonStatus.evaluate_in(context, person_id, wanted),
+            _employer_district(context, principal.employer_id),
+        )
+    else:  # a checkpoint's district is in its token: nothing to wait for beside the status
+        status = await PersonStatus.evaluate_in(context, person_id, wanted)
+        district = principal.district
+    context.upstreams.checkins.record_later(
         CheckInRecord(
             person_id=person_id,
             checkpoint_id=principal.subject,
@@ -106,13 +118,10 @@ async def resolve_scan(info: Info, qr: str | None, sms_code: str | None) -> Pers
     return status
 
 
-async def _scanner_district(info: Info) -> str | None:
-    """Where the scan happened: a checkpoint's district, or an employer's (its enterprise's)."""
-    principal = info.context.principal
-    if principal.role is not Role.EMPLOYER or principal.employer_id is None:
-        return principal.district
+async def _employer_district(context: Context, employer_id: str) -> str | None:
+    """Where an employer's scan happened: its enterprise's district."""
     try:
-        enterprise = await info.context.loaders.enterprise_by_id.load(principal.employer_id)
+        enterprise = await context.loaders.enterprise_by_id.load(employer_id)
     except UpstreamUnavailable:
         return None  # the scan must not fail for want of the registry; the log says unknown
     return enterprise.district if enterprise is not None else None

@@ -68,7 +68,8 @@ Mutation = _root("Mutation", "What callers may change.", MUTATION_PARTS) if MUTA
 Subscription = _root("Subscription", "What callers may follow live.", SUBSCRIPTION_PARTS)
 
 
-def _should_mask(error: object) -> bool:
+def should_mask(error: object) -> bool:
+    """Whether an error is unexpected: logged, and shown as "Unexpected error." only."""
     original = getattr(error, "original_error", None)
     if isinstance(error, GraphQLError) and is_input_error(error):
         return False  # graphql-core's own refusal of a variable: safe, and the client's to fix
@@ -80,7 +81,7 @@ class GatewaySchema(strawberry.Schema):
 
     def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def]
         for error in errors:
-            if _should_mask(error):
+            if should_mask(error):
                 super().process_errors([error], execution_context)
 
 
@@ -99,7 +100,7 @@ def create_schema(max_batch_operations: int = 10) -> strawberry.Schema:
             lambda: ValidationCache(maxsize=1024),
             StaleAnswersExtension,
             InputErrorsExtension,
-            lambda: MaskErrors(should_mask_error=_should_mask),
+            lambda: MaskErrors(should_mask_error=should_mask),
         ],
     )
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
 
 from gateway.auth import Role, require_scope
-from gateway.context import Info
+from gateway.context import Context, Info
 from gateway.dcc.hcert import Holder
 from gateway.errors import NotFound
 from gateway.loaders import each
@@ -57,15 +57,11 @@ class PersonStatus:
 
     @strawberry.field(description="The person's masked name: 'N*** V*** An'.")
     async def masked_name(self, info: Info) -> str | None:
-        if self.holder is not None:
-            return mask_name(self.holder.full_name)
-        return mask_name((await self._person(info)).full_name)
+        return await self.read_masked_name(info.context)
 
     @strawberry.field(description="The person's year of birth.")
     async def birth_year(self, info: Info) -> int | None:
-        if self.holder is not None:
-            return self.holder.birth_year
-        return (await self._person(info)).date_of_birth.year
+        return await self.read_birth_year(info.context)
 
     @strawberry.field(
         description=(
@@ -75,31 +71,49 @@ class PersonStatus:
     def declaration_valid_until(self, info: Info) -> datetime | None:
         # Synchronous when the page fetched it beforehand: a list of 1,000 workers then costs no
         # awaitable per worker (README, Performance). Otherwise graphql-core awaits the load.
-        if self.known_declaration is not None:
-            latest = self.known_declaration[0]
-            if isinstance(latest, BaseException):
-                raise latest
-            return valid_until_of(latest) if latest is not None else None
-        if self.person_id is None:
-            return None
-        return self._declaration_valid_until(info, self.person_id)  # type: ignore[return-value]
+        if self.known_declaration is not None or self.person_id is None:
+            return self._known_declaration_valid_until()
+        return self.read_declaration_valid_until(info.context)  # type: ignore[return-value]
 
-    async def _declaration_valid_until(self, info: Info, person_id: str) -> datetime | None:
-        latest = await info.context.loaders.latest_declaration_by_person.load(person_id)
+    # The fields' values from a context: the compiled `Scan` (gateway/compiled_scan.py) reads
+    # them too, so both paths answer the same.
+
+    async def read_masked_name(self, context: Context) -> str | None:
+        if self.holder is not None:
+            return mask_name(self.holder.full_name)
+        return mask_name((await self._person(context)).full_name)
+
+    async def read_birth_year(self, context: Context) -> int | None:
+        if self.holder is not None:
+            return self.holder.birth_year
+        return (await self._person(context)).date_of_birth.year
+
+    async def read_declaration_valid_until(self, context: Context) -> datetime | None:
+        if self.known_declaration is not None or self.person_id is None:
+            return self._known_declaration_valid_until()
+        latest = await context.loaders.latest_declaration(self.person_id)
+        return valid_until_of(latest) if latest is not None else None
+
+    def _known_declaration_valid_until(self) -> datetime | None:
+        if self.known_declaration is None:
+            return None
+        latest = self.known_declaration[0]
+        if isinstance(latest, BaseException):
+            raise latest
         return valid_until_of(latest) if latest is not None else None
 
     @allow(Role.CITIZEN, Role.HEALTH_OFFICER, description="The person's record.")
     async def person(self, info: Info) -> Person | None:
         if self.person_id is None:
             return None
-        record = await self._person(info)
+        record = await self._person(info.context)
         require_scope(info.context.principal, record)
         return Person.from_record(record)
 
-    async def _person(self, info: Info) -> PersonRecord:
+    async def _person(self, context: Context) -> PersonRecord:
         if self.person_id is None:
             raise NotFound("No person record backs this status.")
-        record = await info.context.loaders.person_by_id.load(self.person_id)
+        record = await context.loaders.person(self.person_id)
         if record is None:
             raise NotFound("No person has this id.")
         return record
@@ -120,17 +134,23 @@ class PersonStatus:
 
     @classmethod
     async def evaluate(cls, info: Info, person_id: str) -> PersonStatus:
-        """Evaluate the policy for one person now, from the three policy sources.
+        """Evaluate the policy for one person now, from the three policy sources."""
+        return await cls.evaluate_in(info.context, person_id, selected_paths(info))
+
+    @classmethod
+    async def evaluate_in(
+        cls, context: Context, person_id: str, wanted: frozenset[str]
+    ) -> PersonStatus:
+        """`evaluate`, given the paths selected under the status.
 
         What the selection reads beside the colour (the name, the declaration) is loaded at
         the same time, so a cold status costs one upstream round trip, not two.
         """
-        context = info.context
-        wanted = selected_paths(info)
-        if not wanted.isdisjoint(_READS_PERSON):
-            _start(context.loaders.person_by_id.load(person_id))
-        if "declarationValidUntil" in wanted:
-            _start(context.loaders.latest_declaration_by_person.load(person_id))
+        context.loaders.prefetch(
+            person_id,
+            person=not wanted.isdisjoint(_READS_PERSON),
+            declaration="declarationValidUntil" in wanted,
+        )
         facts = await context.loaders.facts(person_id)
         return cls.from_status(evaluate(context.policy, facts, context.clock()), person_id)
 
@@ -158,9 +178,3 @@ class PersonStatus:
 
 
 _READS_PERSON = frozenset({"maskedName", "birthYear", "person"})
-
-
-def _start(load: Awaitable[object]) -> None:
-    """Let a load run ahead of the field that will await it (its failure is that field's)."""
-    future = asyncio.ensure_future(load)
-    future.add_done_callback(lambda done: done.cancelled() or done.exception())

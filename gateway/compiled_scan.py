@@ -1,0 +1,261 @@
+"""The scanner's shipped `Scan`, answered by a plan compiled once at start.
+
+A checkpoint at rush hour sends one operation, the shipped `Scan`
+(`gateway/operations/scan.graphql`), by its hash. Strawberry's HTTP view and executor cost more
+per operation than the scan's own work (README, Performance), so the endpoint answers this one
+request shape with a plan made at start: the document is parsed and validated against the
+schema once, its selection checked to be plain leaves of `PersonStatus`, and each leaf bound to
+the function that reads it. The plan runs the same code as the resolvers (`scan`, the
+`PersonStatus.read_*` functions) on the same per-request context, and answers what Strawberry
+would: the same data, the same errors (message, locations, path, extensions; unexpected ones
+masked and logged), the same `extensions.stale`, and the same per-operation metric and trace
+attribute. `tests/test_compiled_scan.py` compares both paths' answers.
+
+Anything else goes to Strawberry untouched: a body that is not exactly the `Scan` by hash with
+one of `qr` or `smsCode` as a string, a vaccine passport, a GET, a batch. `COMPILED_SCAN=0`
+turns the plan off.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import orjson
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    located_error,
+    parse,
+    validate,
+)
+from starlette.datastructures import State
+from starlette.responses import Response
+from strawberry.extensions import MaskErrors
+
+from gateway import metrics
+from gateway import schema as graphql_schema  # first: the resolvers import it
+from gateway.auth import Principal
+from gateway.context import Context, request_context
+from gateway.persisted import OPERATIONS_DIR, sha256_hex
+from gateway.resolvers.checkpoint import scan
+from gateway.resolvers.dcc import is_passport
+from gateway.schema.freshness import stale_answers
+from gateway.schema.status import PersonStatus
+
+SCAN_FILE = OPERATIONS_DIR / "scan.graphql"
+ROOT_FIELD = "personStatus"
+ARGUMENTS = frozenset({"qr", "smsCode"})
+# What a leaf of the selection reads of a status; an awaitable is awaited.
+Read = Callable[[PersonStatus, Context], Any]
+READERS: dict[str, tuple[Read, bool]] = {  # field name → (reader, nullable)
+    "color": (lambda status, _: status.color, False),
+    "reasons": (lambda status, _: status.reasons, False),
+    "validUntil": (lambda status, _: status.valid_until, True),
+    "evaluatedAt": (lambda status, _: status.evaluated_at, False),
+    "policy": (lambda status, _: status.policy, False),
+    "maskedName": (lambda status, context: status.read_masked_name(context), True),
+    "birthYear": (lambda status, context: status.read_birth_year(context), True),
+    "declarationValidUntil": (
+        lambda status, context: status.read_declaration_valid_until(context),
+        True,
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    name: str
+    node: FieldNode
+    read: Read
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledScan:
+    """The plan of one shipped document: its hash, root field and leaves."""
+
+    digest: str
+    operation_name: str | None
+    root: FieldNode
+    variables: dict[str, str]  # variable name → the root field's argument it feeds
+    leaves: tuple[Leaf, ...]
+    wanted: frozenset[str]  # the paths selected under the status, as `selected_paths` says
+    schema: graphql_schema.GatewaySchema
+    masking: MaskErrors
+
+    def arguments(self, body: bytes) -> dict[str, str] | None:
+        """The root field's arguments if `body` is exactly this operation by hash, else None."""
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(payload, dict) or not payload.keys() <= _REQUEST_KEYS:
+            return None
+        if payload.get("extensions") != {
+            "persistedQuery": {"version": 1, "sha256Hash": self.digest}
+        }:
+            return None
+        if payload.get("operationName") not in (None, self.operation_name):
+            return None
+        variables = payload.get("variables")
+        if not isinstance(variables, dict) or not variables.keys() <= self.variables.keys():
+            return None
+        given = {self.variables[k]: v for k, v in variables.items() if v is not None}
+        if len(given) != 1 or not all(isinstance(v, str) for v in given.values()):
+            return None  # Strawberry words the refusal of a wrong type or count
+        if is_passport(given.get("qr", "")):
+            return None
+        return given
+
+    async def answer(
+        self, state: State, principal: Principal, idempotency_key: str | None, body: bytes
+    ) -> Response | None:
+        """The response to `body`, or None when the body is not this operation."""
+        arguments = self.arguments(body)
+        if arguments is None:
+            return None
+        started = time.perf_counter()
+        context = request_context(state, principal, idempotency_key)
+        errors: list[GraphQLError] = []
+        status = await self._status(context, arguments, errors)
+        data = {ROOT_FIELD: None if status is None else await self._leaves(status, context, errors)}
+        shown = [self._shown(error) for error in errors]
+        metrics.observe_operation(self.operation_name, shown, started)
+        result: dict[str, Any] = {"data": data}
+        if shown:
+            result["errors"] = [error.formatted for error in shown]
+        if extensions := stale_answers(context.budget.stale):
+            result["extensions"] = extensions
+        return Response(orjson.dumps(result), media_type="application/json")
+
+    async def _status(
+        self, context: Context, arguments: dict[str, str], errors: list[GraphQLError]
+    ) -> PersonStatus | None:
+        try:
+            return await scan(context, arguments.get("qr"), arguments.get("smsCode"), self.wanted)
+        except Exception as error:
+            errors.append(located_error(error, [self.root], [ROOT_FIELD]))
+            return None
+
+    async def _leaves(
+        self, status: PersonStatus, context: Context, errors: list[GraphQLError]
+    ) -> dict[str, Any] | None:
+        values: dict[str, Any] = {}
+        for leaf in self.leaves:
+            try:
+                value = leaf.read(status, context)
+                if inspect.isawaitable(value):
+                    value = await value
+                values[leaf.name] = _serialized(value)
+            except Exception as error:
+                errors.append(located_error(error, [leaf.node], [ROOT_FIELD, leaf.name]))
+                if not leaf.nullable:
+                    return None  # a non-null field's failure nulls the status, as GraphQL says
+                values[leaf.name] = None
+        return values
+
+    def _shown(self, error: GraphQLError) -> GraphQLError:
+        """The error as the client sees it: an unexpected one is logged and masked."""
+        if not graphql_schema.should_mask(error):
+            return error
+        self.schema.process_errors([error])  # type: ignore[no-untyped-call]
+        return self.masking.anonymise_error(error)
+
+
+_REQUEST_KEYS = frozenset({"extensions", "variables", "operationName"})
+
+
+def _serialized(value: object) -> object:
+    """A leaf's value as Strawberry's scalars and enums write it."""
+    if isinstance(value, Enum):
+        return value.name
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def compile_scan(
+    schema: graphql_schema.GatewaySchema, text: str | None = None
+) -> CompiledScan | None:
+    """The plan of the shipped `Scan` (or of `text`); None when the document is not a shape
+    the plan answers (the endpoint then leaves every request to Strawberry)."""
+    text = SCAN_FILE.read_text(encoding="utf-8") if text is None else text
+    document = parse(text)
+    if validate(schema._schema, document) or len(document.definitions) != 1:
+        return None
+    operation = document.definitions[0]
+    if not isinstance(operation, OperationDefinitionNode):
+        return None
+    root = _root_of(operation)
+    variables = _variables_of(operation, root) if root is not None else None
+    leaves = _leaves_of(root) if root is not None else None
+    if root is None or variables is None or leaves is None:
+        return None
+    return CompiledScan(
+        digest=sha256_hex(text),
+        operation_name=operation.name.value if operation.name else None,
+        root=root,
+        variables=variables,
+        leaves=leaves,
+        wanted=frozenset(leaf.name for leaf in leaves),
+        schema=schema,
+        masking=MaskErrors(should_mask_error=graphql_schema.should_mask),
+    )
+
+
+def _root_of(operation: OperationDefinitionNode) -> FieldNode | None:
+    if operation.operation is not OperationType.QUERY or operation.directives:
+        return None
+    root = _plain_field(operation.selection_set.selections, ROOT_FIELD, arguments=True)
+    return root if root is not None and root.selection_set is not None else None
+
+
+def _variables_of(operation: OperationDefinitionNode, root: FieldNode) -> dict[str, str] | None:
+    """Variable name → the root argument it feeds, when every argument is a plain variable."""
+    variables: dict[str, str] = {}
+    for argument in root.arguments or ():
+        if not isinstance(argument.value, VariableNode) or argument.name.value not in ARGUMENTS:
+            return None
+        variables[argument.value.name.value] = argument.name.value
+    definitions = operation.variable_definitions or ()
+    if any(d.default_value is not None for d in definitions):
+        return None
+    if {d.variable.name.value for d in definitions} != variables.keys():
+        return None
+    return variables
+
+
+def _leaves_of(root: FieldNode) -> tuple[Leaf, ...] | None:
+    leaves = []
+    for selection in root.selection_set.selections if root.selection_set else ():
+        name = getattr(getattr(selection, "name", None), "value", "")
+        leaf = _plain_field([selection], name, arguments=False)
+        if leaf is None or leaf.selection_set is not None or name not in READERS:
+            return None
+        read, nullable = READERS[name]
+        leaves.append(Leaf(name, leaf, read, nullable))
+    return tuple(leaves)
+
+
+def _plain_field(selections: Any, name: str, *, arguments: bool) -> FieldNode | None:
+    """The only selection, if it is the field `name` with no alias, directive or (unless
+    `arguments`) argument."""
+    if len(selections) != 1 or not isinstance(selections[0], FieldNode):
+        return None
+    field = selections[0]
+    if field.name.value != name or field.alias is not None or field.directives:
+        return None
+    if field.arguments and not arguments:
+        return None
+    return field

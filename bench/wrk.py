@@ -153,6 +153,11 @@ def run(
         done = subprocess.run(
             pinned(
                 [
+                    # Below the mocks in priority: on the shared load core, the load generator
+                    # must not starve the upstreams (a cache refill would then take seconds).
+                    "nice",
+                    "-n",
+                    "10",
                     "wrk",
                     f"-t{threads}",
                     f"-c{connections}",

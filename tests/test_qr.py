@@ -449,3 +449,26 @@ async def test_key_rotation_old_key_verifies_new_key_signs_retired_key_refused(
     assert "errors" not in old_scan and "errors" not in new_scan
     assert error_summary(retired_scan) == [("INVALID_QR", ["personStatus"])]
     assert "errors" not in still_new
+
+
+async def test_scans_of_one_uncached_qr_wait_for_one_registry_look_up(
+    mocks_transport: httpx.ASGITransport,
+    mocks: MocksAdmin,
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    people: dict[str, Any],
+) -> None:
+    payload = (await my_qr(client, token, people["home"]["id"]))["payload"]
+    async with open_gateway(mocks_transport) as cold:  # nothing of this QR cached
+        (await mocks.client.delete("/qr/_admin/stats")).raise_for_status()
+        await mocks.set_faults("qr", latencyMs=100)  # the scans arrive while it is on its way
+        try:
+            answers = await asyncio.gather(*(scan(cold, token, payload) for _ in range(20)))
+        finally:
+            (await mocks.client.delete("/qr/_admin/faults")).raise_for_status()
+        looked_up = [
+            r for r in await mocks.requests("qr") if r["method"] == "GET" and "/codes/" in r["path"]
+        ]
+
+    assert all("errors" not in a for a in answers)
+    assert len(looked_up) == 1, looked_up

@@ -7,6 +7,7 @@ gateway drops the cached entries of the person and of the revoked QR at once.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,6 +72,8 @@ class QrRegistrySource(RestSource):
         super().__init__(client)
         self.settings = settings
         self._cache = cache
+        self._peek_many = getattr(cache, "peek_many", None)  # a memory cache answers at once
+        self._lookups: dict[str, asyncio.Task[QrRecord | None]] = {}  # single flight
 
     @staticmethod
     def _by_id(qr_id: str) -> str:
@@ -120,11 +123,29 @@ class QrRegistrySource(RestSource):
         return record
 
     async def lookup(self, qr_id: str) -> QrRecord | None:
-        """The QR with this id (active or revoked), or None when the registry never issued it."""
+        """The QR with this id (active or revoked), or None when the registry never issued it.
+
+        Scans of one QR that miss the cache together wait for one registry request."""
         key = self._by_id(qr_id)
-        cached = await self._cache.get(key)
+        if self._peek_many is not None:
+            cached = self._peek_many([key])[0]
+        else:
+            cached = await self._cache.get(key)
         if cached is not None:
             return cached if isinstance(cached, QrRecord) else None
+        task = self._lookups.get(qr_id)
+        if task is None:  # a task of its own: a caller that goes away strands no other
+            task = self._lookups[qr_id] = asyncio.create_task(self._fetch(qr_id, key))
+            task.add_done_callback(lambda done: self._forget_lookup(qr_id, done))
+        return await asyncio.shield(task)
+
+    def _forget_lookup(self, qr_id: str, done: asyncio.Task[QrRecord | None]) -> None:
+        if self._lookups.get(qr_id) is done:
+            del self._lookups[qr_id]
+        if not done.cancelled():
+            done.exception()  # retrieved here: the waiters, if any, raise it
+
+    async def _fetch(self, qr_id: str, key: str) -> QrRecord | None:
         answer = await self.call("GET", f"/codes/{segment(qr_id)}", missing_ok=True)
         record = QrRecord.from_json(expect_dict(answer, self.name, "qrId")) if answer else None
         if self.settings.cache_ttl > 0:

@@ -143,13 +143,14 @@ class BatchSource(ABC, Generic[R]):
         await self._cache.delete(self.cache_key(person_id))
 
     async def _fetch_chunk(self, chunk: list[str]) -> None:
-        try:
+        async def attempt() -> dict[str, R]:
             # The total time of one attempt is bounded here: httpx's timeouts are per phase.
-            records = await with_retries(
-                lambda: asyncio.wait_for(self.fetch_batch(chunk), self.settings.timeout),
-                self.breaker,
-                self.resilience,
-            )
+            # `timeout`, not `wait_for`: no task of its own before the request goes out.
+            async with asyncio.timeout(self.settings.timeout):
+                return await self.fetch_batch(chunk)
+
+        try:
+            records = await with_retries(attempt, self.breaker, self.resilience)
             fetched_at = time.time()
             pairs = [(self.cache_key(pid), (records[pid], fetched_at)) for pid in chunk]
             await self._cache.multi_set(

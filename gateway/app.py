@@ -23,7 +23,7 @@ from gateway import metrics, timezone, tracing
 from gateway.attempts import MemoryAttemptLimiter, RedisAttemptLimiter
 from gateway.auth import Principal, TokenVerifier
 from gateway.cache import create_cache
-from gateway.context import Context, request_context
+from gateway.context import Context, Shared, request_context
 from gateway.dcc.service import create_dcc, refreshing
 from gateway.dcc.trust import trust_list_endpoint
 from gateway.endpoint import GraphQLEndpoint
@@ -122,6 +122,7 @@ def create_app(
                 settings, upstreams, loaders, app.state.policy, clock, redis
             ) as alerts:
                 app.state.alerts = alerts
+                app.state.shared = Shared.of(app.state)
                 yield
         await limiter.aclose()
         await cache.close()

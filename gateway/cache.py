@@ -42,6 +42,10 @@ class BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]
         loads = self.serializer.loads
         return [loads(self._cache.get(self.build_key(key))) for key in keys]
 
+    def peek(self, key: str) -> Any:
+        """`peek_many` of one key."""
+        return self.serializer.loads(self._cache.get(self.build_key(key)))
+
 
 def redis_cache(url: str, namespace: str = NAMESPACE) -> BaseCache:
     """aiocache's Redis backend for `redis://[:password@]host[:port][/db]`."""

@@ -18,7 +18,6 @@ turns the plan off.
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,18 +53,19 @@ from gateway.schema.status import PersonStatus
 SCAN_FILE = OPERATIONS_DIR / "scan.graphql"
 ROOT_FIELD = "personStatus"
 ARGUMENTS = frozenset({"qr", "smsCode"})
-# What a leaf of the selection reads of a status; an awaitable is awaited.
+# What a leaf of the selection reads of a status (an awaitable for the fields that may load).
 Read = Callable[[PersonStatus, Context], Any]
-READERS: dict[str, tuple[Read, bool]] = {  # field name → (reader, nullable)
-    "color": (lambda status, _: status.color, False),
-    "reasons": (lambda status, _: status.reasons, False),
-    "validUntil": (lambda status, _: status.valid_until, True),
-    "evaluatedAt": (lambda status, _: status.evaluated_at, False),
-    "policy": (lambda status, _: status.policy, False),
-    "maskedName": (lambda status, context: status.read_masked_name(context), True),
-    "birthYear": (lambda status, context: status.read_birth_year(context), True),
+READERS: dict[str, tuple[Read, bool, bool]] = {  # field name → (reader, nullable, awaited)
+    "color": (lambda status, _: status.color, False, False),
+    "reasons": (lambda status, _: status.reasons, False, False),
+    "validUntil": (lambda status, _: status.valid_until, True, False),
+    "evaluatedAt": (lambda status, _: status.evaluated_at, False, False),
+    "policy": (lambda status, _: status.policy, False, False),
+    "maskedName": (lambda status, context: status.read_masked_name(context), True, True),
+    "birthYear": (lambda status, context: status.read_birth_year(context), True, True),
     "declarationValidUntil": (
         lambda status, context: status.read_declaration_valid_until(context),
+        True,
         True,
     ),
 }
@@ -77,6 +77,7 @@ class Leaf:
     node: FieldNode
     read: Read
     nullable: bool
+    awaited: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +154,7 @@ class CompiledScan:
         for leaf in self.leaves:
             try:
                 value = leaf.read(status, context)
-                if inspect.isawaitable(value):
+                if leaf.awaited:
                     value = await value
                 values[leaf.name] = _serialized(value)
             except Exception as error:
@@ -243,8 +244,7 @@ def _leaves_of(root: FieldNode) -> tuple[Leaf, ...] | None:
         leaf = _plain_field([selection], name, arguments=False)
         if leaf is None or leaf.selection_set is not None or name not in READERS:
             return None
-        read, nullable = READERS[name]
-        leaves.append(Leaf(name, leaf, read, nullable))
+        leaves.append(Leaf(name, leaf, *READERS[name]))
     return tuple(leaves)
 
 

@@ -46,28 +46,53 @@ class Context:
     connection_params: dict[str, object] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """What every request's context takes from the app, read once when the app has started
+    (the lifespan sets `app.state.shared`): a scan then reads no attribute of `state`."""
+
+    settings: Settings
+    upstreams: Upstreams
+    policy: Policy
+    clock: Callable[[], datetime]
+    signing_keys: SigningKeys | None
+    sms_attempts: AttemptLimiter
+    persisted_queries: PersistedQueryStore
+    outbox: Outbox
+    worker_conditions: WorkerConditions
+    alerts: Alerts
+    dcc: Dcc
+
+    @classmethod
+    def of(cls, state: State) -> Shared:
+        return cls(**{name: getattr(state, name) for name in cls.__dataclass_fields__})
+
+    def context(self, principal: Principal, idempotency_key: str | None) -> Context:
+        """One request's context."""
+        budget = RequestBudget.starting_now(self.settings.resilience.request_deadline)
+        return Context(
+            principal=principal,
+            settings=self.settings,
+            upstreams=self.upstreams,
+            loaders=Loaders.for_request(self.upstreams, budget, self.outbox.store),
+            budget=budget,
+            policy=self.policy,
+            clock=self.clock,
+            signing_keys=self.signing_keys,
+            sms_attempts=self.sms_attempts,
+            persisted_queries=self.persisted_queries,
+            outbox=self.outbox,
+            worker_conditions=self.worker_conditions,
+            alerts=self.alerts,
+            dcc=self.dcc,
+            idempotency_key=idempotency_key,
+        )
+
+
 def request_context(state: State, principal: Principal, idempotency_key: str | None) -> Context:
     """One request's context, from what the app's lifespan put in `state`."""
-    upstreams: Upstreams = state.upstreams
-    budget = RequestBudget.starting_now(state.settings.resilience.request_deadline)
-    outbox: Outbox = state.outbox
-    return Context(
-        principal=principal,
-        settings=state.settings,
-        upstreams=upstreams,
-        loaders=Loaders.for_request(upstreams, budget, outbox.store),
-        budget=budget,
-        policy=state.policy,
-        clock=state.clock,
-        signing_keys=state.signing_keys,
-        sms_attempts=state.sms_attempts,
-        persisted_queries=state.persisted_queries,
-        outbox=outbox,
-        worker_conditions=state.worker_conditions,
-        alerts=state.alerts,
-        dcc=state.dcc,
-        idempotency_key=idempotency_key,
-    )
+    shared: Shared = state.shared
+    return shared.context(principal, idempotency_key)
 
 
 Info = strawberry.Info[Context, None]

@@ -168,11 +168,10 @@ class Loaders:
         key = (source.name, person_id)
         if (found := self._fresh.get(key)) is not None:
             return found  # type: ignore[return-value]
-        fresh = source.peek_many([person_id])
-        if fresh is None:
-            return None
-        self._fresh[key] = (fresh[0],)
-        return (fresh[0],)
+        fresh = source.peek(person_id)
+        if fresh is not None:
+            self._fresh[key] = fresh
+        return fresh
 
     async def person(self, person_id: str) -> PersonRecord | None:
         """`person_by_id.load(person_id)`."""

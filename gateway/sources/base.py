@@ -55,6 +55,7 @@ class BatchSource(ABC, Generic[R]):
         self._cache = cache
         # A cache that answers without waiting (memory) lets a warm read skip the event loop.
         self._peek_many = getattr(cache, "peek_many", None)
+        self._peek = getattr(cache, "peek", None)
         self._batch_size = batch_size
         self.resilience = resilience or Resilience()
         self.breaker = CircuitBreaker(
@@ -87,6 +88,16 @@ class BatchSource(ABC, Generic[R]):
             return None
         metrics.count_cache(self.name, len(entries), 0)
         return [entry[0] for entry in entries]
+
+    def peek(self, person_id: str) -> tuple[R] | None:
+        """`peek_many` of one person, as a 1-tuple (the record itself may be None)."""
+        if self._peek is None:
+            return None
+        entry = self._peek(self.cache_key(person_id))
+        if entry is None or time.time() - entry[1] >= self.settings.cache_ttl:
+            return None
+        metrics.count_cache(self.name, 1, 0)
+        return (entry[0],)
 
     async def load_many(
         self, ids: Sequence[str], stale: set[tuple[str, str]] | None = None

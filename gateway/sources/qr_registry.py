@@ -72,7 +72,7 @@ class QrRegistrySource(RestSource):
         super().__init__(client)
         self.settings = settings
         self._cache = cache
-        self._peek_many = getattr(cache, "peek_many", None)  # a memory cache answers at once
+        self._peek = getattr(cache, "peek", None)  # a memory cache answers at once
         self._lookups: dict[str, asyncio.Task[QrRecord | None]] = {}  # single flight
 
     @staticmethod
@@ -127,8 +127,8 @@ class QrRegistrySource(RestSource):
 
         Scans of one QR that miss the cache together wait for one registry request."""
         key = self._by_id(qr_id)
-        if self._peek_many is not None:
-            cached = self._peek_many([key])[0]
+        if self._peek is not None:
+            cached = self._peek(key)
         else:
             cached = await self._cache.get(key)
         if cached is not None:

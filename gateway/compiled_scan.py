@@ -29,6 +29,7 @@ import orjson
 from graphql import (
     FieldNode,
     GraphQLError,
+    GraphQLObjectType,
     OperationDefinitionNode,
     OperationType,
     VariableNode,
@@ -200,7 +201,7 @@ def compile_scan(
         return None
     root = _root_of(operation)
     variables = _variables_of(operation, root) if root is not None else None
-    leaves = _leaves_of(root) if root is not None else None
+    leaves = _leaves_of(root, _plain_fields(schema)) if root is not None else None
     if root is None or variables is None or leaves is None:
         return None
     return CompiledScan(
@@ -237,12 +238,25 @@ def _variables_of(operation: OperationDefinitionNode, root: FieldNode) -> dict[s
     return variables
 
 
-def _leaves_of(root: FieldNode) -> tuple[Leaf, ...] | None:
+def _plain_fields(schema: graphql_schema.GatewaySchema) -> frozenset[str]:
+    """The fields of PersonStatus with no extension: nothing (an `allow`) to run but the read."""
+    status_type = schema._schema.type_map["PersonStatus"]
+    fields = status_type.fields if isinstance(status_type, GraphQLObjectType) else {}
+    return frozenset(
+        name
+        for name, field in fields.items()
+        if not getattr(field.extensions.get("strawberry-definition"), "extensions", None)
+    )
+
+
+def _leaves_of(root: FieldNode, plain: frozenset[str]) -> tuple[Leaf, ...] | None:
     leaves = []
     for selection in root.selection_set.selections if root.selection_set else ():
         name = getattr(getattr(selection, "name", None), "value", "")
         leaf = _plain_field([selection], name, arguments=False)
         if leaf is None or leaf.selection_set is not None or name not in READERS:
+            return None
+        if name not in plain:  # a field guarded by an extension (who may read it) runs in full
             return None
         leaves.append(Leaf(name, leaf, *READERS[name]))
     return tuple(leaves)

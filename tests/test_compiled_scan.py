@@ -19,7 +19,7 @@ import httpx
 import pytest
 from graphql import parse
 
-from gateway import metrics
+from gateway import compiled_scan, metrics
 from gateway.compiled_scan import compile_scan
 from gateway.persisted import OPERATIONS_DIR, sha256_hex
 from gateway.schema import create_schema
@@ -123,6 +123,19 @@ async def test_the_shipped_scan_compiles_and_other_shapes_do_not() -> None:
         "query($qr: String) { personStatus(qr: $qr) { colour } }",  # invalid
     ):
         assert parse(text) and compile_scan(schema, text) is None, text
+
+
+async def test_a_field_guarded_by_an_extension_is_never_compiled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    schema = create_schema()
+    plain = compiled_scan._plain_fields(schema)
+    assert "person" not in plain  # @allow(CITIZEN, HEALTH_OFFICER)
+    assert set(compiled_scan.READERS) <= plain
+
+    # Were `birthYear` to be guarded (an `allow`), the shipped Scan would run through Strawberry.
+    monkeypatch.setattr(compiled_scan, "_plain_fields", lambda _: plain - {"birthYear"})
+    assert compile_scan(schema) is None
 
 
 async def test_scans_by_checkpoints_answer_the_same(

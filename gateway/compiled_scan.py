@@ -199,7 +199,7 @@ def compile_scan(
     operation = document.definitions[0]
     if not isinstance(operation, OperationDefinitionNode):
         return None
-    root = _root_of(operation)
+    root = _root_of(operation, _plain_fields(schema))
     variables = _variables_of(operation, root) if root is not None else None
     leaves = _leaves_of(root, _plain_fields(schema)) if root is not None else None
     if root is None or variables is None or leaves is None:
@@ -216,8 +216,10 @@ def compile_scan(
     )
 
 
-def _root_of(operation: OperationDefinitionNode) -> FieldNode | None:
+def _root_of(operation: OperationDefinitionNode, plain: frozenset[str]) -> FieldNode | None:
     if operation.operation is not OperationType.QUERY or operation.directives:
+        return None
+    if f"Query.{ROOT_FIELD}" not in plain:
         return None
     root = _plain_field(operation.selection_set.selections, ROOT_FIELD, arguments=True)
     return root if root is not None and root.selection_set is not None else None
@@ -239,14 +241,18 @@ def _variables_of(operation: OperationDefinitionNode, root: FieldNode) -> dict[s
 
 
 def _plain_fields(schema: graphql_schema.GatewaySchema) -> frozenset[str]:
-    """The fields of PersonStatus with no extension: nothing (an `allow`) to run but the read."""
-    status_type = schema._schema.type_map["PersonStatus"]
-    fields = status_type.fields if isinstance(status_type, GraphQLObjectType) else {}
-    return frozenset(
-        name
-        for name, field in fields.items()
-        if not getattr(field.extensions.get("strawberry-definition"), "extensions", None)
-    )
+    """The fields of Query and PersonStatus (`Type.field`) that have no extension: nothing (an
+    `allow`) to run but the resolver."""
+    found: set[str] = set()
+    for type_name in ("Query", "PersonStatus"):
+        graphql_type = schema._schema.type_map[type_name]
+        fields = graphql_type.fields if isinstance(graphql_type, GraphQLObjectType) else {}
+        found.update(
+            f"{type_name}.{name}"
+            for name, field in fields.items()
+            if not getattr(field.extensions.get("strawberry-definition"), "extensions", None)
+        )
+    return frozenset(found)
 
 
 def _leaves_of(root: FieldNode, plain: frozenset[str]) -> tuple[Leaf, ...] | None:
@@ -256,7 +262,7 @@ def _leaves_of(root: FieldNode, plain: frozenset[str]) -> tuple[Leaf, ...] | Non
         leaf = _plain_field([selection], name, arguments=False)
         if leaf is None or leaf.selection_set is not None or name not in READERS:
             return None
-        if name not in plain:  # a field guarded by an extension (who may read it) runs in full
+        if f"PersonStatus.{name}" not in plain:  # guarded (who may read it): Strawberry runs it
             return None
         leaves.append(Leaf(name, leaf, *READERS[name]))
     return tuple(leaves)

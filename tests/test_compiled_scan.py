@@ -130,12 +130,14 @@ async def test_a_field_guarded_by_an_extension_is_never_compiled(
 ) -> None:
     schema = create_schema()
     plain = compiled_scan._plain_fields(schema)
-    assert "person" not in plain  # @allow(CITIZEN, HEALTH_OFFICER)
-    assert set(compiled_scan.READERS) <= plain
+    assert "PersonStatus.person" not in plain  # @allow(CITIZEN, HEALTH_OFFICER)
+    assert {f"PersonStatus.{name}" for name in compiled_scan.READERS} <= plain
+    assert "Query.personStatus" in plain
 
     # Were `birthYear` to be guarded (an `allow`), the shipped Scan would run through Strawberry.
-    monkeypatch.setattr(compiled_scan, "_plain_fields", lambda _: plain - {"birthYear"})
-    assert compile_scan(schema) is None
+    for guarded in ("PersonStatus.birthYear", "Query.personStatus"):
+        monkeypatch.setattr(compiled_scan, "_plain_fields", lambda _, g=guarded: plain - {g})
+        assert compile_scan(schema) is None, guarded
 
 
 async def test_scans_by_checkpoints_answer_the_same(

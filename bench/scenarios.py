@@ -178,7 +178,7 @@ def s1_scan(
                         [checkpoint],
                         load,
                         connections=64,
-                        seconds=world.seconds / S1_ROUNDS,
+                        seconds=math.ceil(world.seconds / S1_ROUNDS),  # wrk: whole seconds
                         warmup=round_ == 0,
                     )
                 )

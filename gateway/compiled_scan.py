@@ -8,8 +8,9 @@ schema once, its selection checked to be plain leaves of `PersonStatus`, and eac
 the function that reads it. The plan runs the same code as the resolvers (`scan`, the
 `PersonStatus.read_*` functions) on the same per-request context, and answers what Strawberry
 would: the same data, the same errors (message, locations, path, extensions; unexpected ones
-masked and logged), the same `extensions.stale`, and the same per-operation metric and trace
-attribute. `tests/test_compiled_scan.py` compares both paths' answers.
+masked and logged; in field order, where Strawberry lists them as they complete), the same
+`extensions.stale`, and the same per-operation metric and trace attribute.
+`tests/test_compiled_scan.py` compares both paths' answers.
 
 Anything else goes to Strawberry untouched: a body that is not exactly the `Scan` by hash with
 one of `qr` or `smsCode` as a string, a vaccine passport, a GET, a batch. `COMPILED_SCAN=0`
@@ -74,6 +75,8 @@ READERS: dict[str, tuple[Read, bool, bool]] = {  # field name → (reader, nulla
 
 @dataclass(frozen=True, slots=True)
 class Leaf:
+    """One selected field of the status: its node (for error locations) and how to read it."""
+
     name: str
     node: FieldNode
     read: Read
@@ -199,9 +202,10 @@ def compile_scan(
     operation = document.definitions[0]
     if not isinstance(operation, OperationDefinitionNode):
         return None
-    root = _root_of(operation, _plain_fields(schema))
+    plain = _plain_fields(schema)
+    root = _root_of(operation, plain)
     variables = _variables_of(operation, root) if root is not None else None
-    leaves = _leaves_of(root, _plain_fields(schema)) if root is not None else None
+    leaves = _leaves_of(root, plain) if root is not None else None
     if root is None or variables is None or leaves is None:
         return None
     return CompiledScan(

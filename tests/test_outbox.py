@@ -142,6 +142,29 @@ async def test_submissions_of_people_come_back_oldest_first(store: OutboxStore) 
     assert newest["P0000001"].id == later.id
 
 
+async def test_a_latest_submission_read_again_sees_every_commit_since(
+    store: OutboxStore, tmp_path: Path
+) -> None:
+    """SQLite remembers a scan's latest-submission reads until the next commit: one made by
+    this store, or by another process's store on the same file (another worker)."""
+    other: OutboxStore = (
+        SQLiteStore(tmp_path / "gateway.sqlite3") if isinstance(store, SQLiteStore) else store
+    )
+    if other is not store:
+        await other.open()
+    try:
+        assert await store.latest_of(Kind.DECLARATION, ["P0000001"]) == {}
+        first = submission(at=T0)
+        await other.accept(first, claim("a"), None, T0)
+        assert (await store.latest_of(Kind.DECLARATION, ["P0000001"]))["P0000001"].id == first.id
+        newer = submission(at=T0 + timedelta(minutes=5))
+        await store.accept(newer, claim("b"), None, T0)
+        assert (await store.latest_of(Kind.DECLARATION, ["P0000001"]))["P0000001"].id == newer.id
+    finally:
+        if other is not store:
+            await other.close()
+
+
 async def test_alerts_are_written_with_their_report_and_listed_open_first(
     store: OutboxStore,
 ) -> None:

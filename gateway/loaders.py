@@ -206,10 +206,10 @@ class Loaders:
         fresh_cases = self._peek(upstreams.f0_care, person_id)
         if fresh_doses is not None and fresh_tests is not None and fresh_cases is not None:
             return _facts(fresh_doses[0], fresh_tests[0], fresh_cases[0])
-        doses, tests, cases = await asyncio.gather(
-            self.vaccinations_by_person.load(person_id),
-            self.lab_tests_by_person.load(person_id),
-            self.f0_cases_by_person.load(person_id),
+        doses, tests, cases = await asyncio.gather(  # what was found fresh is not read again
+            _known(fresh_doses) if fresh_doses else self.vaccinations_by_person.load(person_id),
+            _known(fresh_tests) if fresh_tests else self.lab_tests_by_person.load(person_id),
+            _known(fresh_cases) if fresh_cases else self.f0_cases_by_person.load(person_id),
             return_exceptions=True,
         )
         return _facts(doses, tests, cases)
@@ -242,6 +242,10 @@ def _facts(doses: object, tests: object, cases: object) -> Facts:
         tests=None if _failed(tests) else [t.as_fact() for t in tests],  # type: ignore[attr-defined]
         f0_cases=None if _failed(cases) else [c.as_fact() for c in cases],  # type: ignore[attr-defined]
     )
+
+
+async def _known(found: tuple[V]) -> V:
+    return found[0]
 
 
 def _start(load: Awaitable[object]) -> None:

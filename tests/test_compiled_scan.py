@@ -22,7 +22,7 @@ from graphql import parse
 from gateway import compiled_scan, metrics
 from gateway.compiled_scan import compile_scan
 from gateway.persisted import OPERATIONS_DIR, sha256_hex
-from gateway.schema import create_schema
+from gateway.schema import GatewaySchema, create_schema
 from tests.checkpoint_support import QR_OF, residents
 from tests.conftest import gateway_settings, open_gateway
 from tests.support import MocksAdmin
@@ -203,12 +203,21 @@ async def test_a_compiled_scan_skips_strawberry_and_counts_as_the_scan(
         original(name, *args, **kwargs)
 
     monkeypatch.setattr(metrics, "observe_operation", observed)
+    strawberry_runs: list[str | None] = []
+    execute = GatewaySchema.execute
+
+    async def counted(self: GatewaySchema, query: str | None, *args: Any, **kwargs: Any) -> Any:
+        strawberry_runs.append(query)
+        return await execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(GatewaySchema, "execute", counted)
     checkpoint = token("checkpoint", district="778")
     payload = next(iter(payloads.values()))
 
     await answers(pair, checkpoint, by_hash(qr=payload))
 
-    # The compiled gateway counts the operation itself; the other through its extension.
+    # Only the Strawberry-only gateway ran Strawberry's executor; both counted the operation.
+    assert len(strawberry_runs) == 1
     assert executed == ["Scan", "Scan"]
     scraped = (await pair[0].get("/metrics")).text
     assert 'graphql_requests_total{operation="Scan",outcome="ok"}' in scraped

@@ -83,8 +83,8 @@ class BatchSource(ABC, Generic[R]):
         if self._peek_many is None:
             return None
         entries = self._peek_many([self.cache_key(pid) for pid in ids])
-        now, ttl = time.time(), self.settings.cache_ttl
-        if any(entry is None or now - entry[1] >= ttl for entry in entries):
+        now = time.time()
+        if not all(self._fresh(entry, now) for entry in entries):
             return None
         metrics.count_cache(self.name, len(entries), 0)
         return [entry[0] for entry in entries]
@@ -94,10 +94,14 @@ class BatchSource(ABC, Generic[R]):
         if self._peek is None:
             return None
         entry = self._peek(self.cache_key(person_id))
-        if entry is None or time.time() - entry[1] >= self.settings.cache_ttl:
+        if not self._fresh(entry, time.time()):
             return None
         metrics.count_cache(self.name, 1, 0)
         return (entry[0],)
+
+    def _fresh(self, entry: tuple[R, float] | None, now: float) -> bool:
+        """Whether a cache entry (record, fetched at) is within the source's TTL."""
+        return entry is not None and now - entry[1] < self.settings.cache_ttl
 
     async def load_many(
         self, ids: Sequence[str], stale: set[tuple[str, str]] | None = None
@@ -116,7 +120,7 @@ class BatchSource(ABC, Generic[R]):
         waiting: dict[str, asyncio.Future[R]] = {}
         now = time.time()
         for pid, entry in zip(unique, cached, strict=True):
-            if entry is not None and now - entry[1] < self.settings.cache_ttl:
+            if self._fresh(entry, now):
                 results[pid] = entry[0]
                 continue
             if entry is not None:

@@ -1,4 +1,5 @@
-"""The national services the gateway federates, one pooled httpx client each.
+"""The national services the gateway federates, one pooled httpx client each (over aiohttp's
+connection pool: `network.py`).
 
 `open_upstreams` is entered once, in the application's lifespan. Tests pass
 `transport=httpx.ASGITransport(app=mocks_app)` to reach the mocks in-process.
@@ -24,6 +25,7 @@ from gateway.sources.f0_care import F0CareSource, F0ReportsSource
 from gateway.sources.identity import IdentitySource
 from gateway.sources.lab_results import LabResultsSource
 from gateway.sources.metered import MeteredTransport
+from gateway.sources.network import UpstreamClient, UpstreamTransport
 from gateway.sources.qr_registry import QrRegistrySource
 from gateway.sources.service_auth import ServiceAuth, ServiceTokenProvider, oauth_client
 from gateway.sources.sms import SmsSource
@@ -85,8 +87,8 @@ async def open_upstreams(
 
         def client(name: str) -> httpx.AsyncClient:
             source = settings.sources[name]
-            inner = transport or httpx.AsyncHTTPTransport(limits=_LIMITS)
-            opened = httpx.AsyncClient(
+            inner = transport or UpstreamTransport(_LIMITS)
+            opened = UpstreamClient(
                 base_url=source.base_url,
                 auth=auth,
                 timeout=source.timeout,

@@ -1,20 +1,21 @@
-"""The scanner's shipped `Scan`, answered by a plan compiled once at start.
+"""A `personStatus` document answered by a plan compiled once: the shipped `Scan` and its kin.
 
 A checkpoint at rush hour sends one operation, the shipped `Scan`
-(`gateway/operations/scan.graphql`), by its hash. Strawberry's HTTP view and executor cost more
-per operation than the scan's own work (README, Performance), so the endpoint answers this one
-request shape with a plan made at start: the document is parsed and validated against the
-schema once, its selection checked to be plain leaves of `PersonStatus`, and each leaf bound to
-the function that reads it. The plan runs the same code as the resolvers (`scan`, the
-`PersonStatus.read_*` functions) on the same per-request context, and answers what Strawberry
-would: the same data, the same errors (message, locations, path, extensions; unexpected ones
-masked and logged; in field order, where Strawberry lists them as they complete), the same
-`extensions.stale`, and the same per-operation metric and trace attribute.
-`tests/test_compiled_scan.py` compares both paths' answers.
+(`gateway/operations/scan.graphql`), by its hash; a health officer's app asks `personStatus` by
+id. Strawberry's HTTP view and executor cost more per operation than the status's own work
+(README, Performance), so the endpoint answers these with a plan (`compiled_plans.py` picks it):
+the document is parsed and validated against the schema once, its selection checked to be
+`personStatus` with one variable argument and plain leaves of `PersonStatus`, and each leaf
+bound to the function that reads it. The plan runs the same code as the resolvers (`scan`,
+`status_by_id`, the `PersonStatus.read_*` functions) on the same per-request context, and
+answers what Strawberry would: the same data, the same errors (message, locations, path,
+extensions; unexpected ones masked and logged; in field order, where Strawberry lists them as
+they complete), the same `extensions.stale`, and the same per-operation metric and trace
+attribute. `tests/test_compiled_scan.py` compares both paths' answers.
 
-Anything else goes to Strawberry untouched: a body that is not exactly the `Scan` by hash with
-one of `qr` or `smsCode` as a string, a vaccine passport, a GET, a batch. `COMPILED_SCAN=0`
-turns the plan off.
+Anything else goes to Strawberry untouched: another shape, not exactly one of `qr`, `smsCode`
+or `personId` given as a string, a vaccine passport, a GET, a batch. `COMPILED_SCAN=0` turns
+the plans off.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 import orjson
 from graphql import (
+    ASTValidationRule,
     FieldNode,
     GraphQLError,
     GraphQLObjectType,
@@ -36,6 +38,7 @@ from graphql import (
     VariableNode,
     located_error,
     parse,
+    specified_rules,
     validate,
 )
 from starlette.datastructures import State
@@ -49,12 +52,13 @@ from gateway.context import Context, request_context
 from gateway.persisted import OPERATIONS_DIR, sha256_hex
 from gateway.resolvers.checkpoint import scan
 from gateway.resolvers.dcc import is_passport
+from gateway.resolvers.status import status_by_id
 from gateway.schema.freshness import stale_answers
 from gateway.schema.status import PersonStatus
 
 SCAN_FILE = OPERATIONS_DIR / "scan.graphql"
 ROOT_FIELD = "personStatus"
-ARGUMENTS = frozenset({"qr", "smsCode"})
+ARGUMENTS = frozenset({"qr", "smsCode", "personId"})
 # What a leaf of the selection reads of a status (an awaitable for the fields that may load).
 Read = Callable[[PersonStatus, Context], Any]
 READERS: dict[str, tuple[Read, bool, bool]] = {  # field name → (reader, nullable, awaited)
@@ -97,18 +101,9 @@ class CompiledScan:
     schema: graphql_schema.GatewaySchema
     masking: MaskErrors
 
-    def arguments(self, body: bytes) -> dict[str, str] | None:
-        """The root field's arguments if `body` is exactly this operation by hash, else None."""
-        try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None
-        if not isinstance(payload, dict) or not payload.keys() <= _REQUEST_KEYS:
-            return None
-        if payload.get("extensions") != {
-            "persistedQuery": {"version": 1, "sha256Hash": self.digest}
-        }:
-            return None
+    def arguments(self, payload: dict[str, Any]) -> dict[str, str] | None:
+        """The root field's arguments from a request `payload` (its JSON) meant for this plan,
+        or None when Strawberry must answer it (it words the refusals)."""
         if payload.get("operationName") not in (None, self.operation_name):
             return None
         variables = payload.get("variables")
@@ -122,12 +117,13 @@ class CompiledScan:
         return given
 
     async def answer(
-        self, state: State, principal: Principal, idempotency_key: str | None, body: bytes
-    ) -> Response | None:
-        """The response to `body`, or None when the body is not this operation."""
-        arguments = self.arguments(body)
-        if arguments is None:
-            return None
+        self,
+        state: State,
+        principal: Principal,
+        idempotency_key: str | None,
+        arguments: dict[str, str],
+    ) -> Response:
+        """The response to this operation with `arguments` (from `self.arguments`)."""
         started = time.perf_counter()
         context = request_context(state, principal, idempotency_key)
         errors: list[GraphQLError] = []
@@ -146,6 +142,8 @@ class CompiledScan:
         self, context: Context, arguments: dict[str, str], errors: list[GraphQLError]
     ) -> PersonStatus | None:
         try:
+            if (person_id := arguments.get("personId")) is not None:
+                return await status_by_id(context, person_id, self.wanted)
             return await scan(context, arguments.get("qr"), arguments.get("smsCode"), self.wanted)
         except Exception as error:
             errors.append(located_error(error, [self.root], [ROOT_FIELD]))
@@ -176,9 +174,6 @@ class CompiledScan:
         return self.masking.anonymise_error(error)
 
 
-_REQUEST_KEYS = frozenset({"extensions", "variables", "operationName"})
-
-
 def _serialized(value: object) -> object:
     """A leaf's value as Strawberry's scalars and enums write it."""
     if isinstance(value, Enum):
@@ -191,13 +186,22 @@ def _serialized(value: object) -> object:
 
 
 def compile_scan(
-    schema: graphql_schema.GatewaySchema, text: str | None = None
+    schema: graphql_schema.GatewaySchema,
+    text: str | None = None,
+    rules: tuple[type[ASTValidationRule], ...] = (),
+    max_tokens: int | None = None,
 ) -> CompiledScan | None:
-    """The plan of the shipped `Scan` (or of `text`); None when the document is not a shape
-    the plan answers (the endpoint then leaves every request to Strawberry)."""
+    """The plan of the shipped `Scan` (or of `text`, parsed and validated as Strawberry would
+    with the schema's extra `rules` and `max_tokens`); None when the document is not valid or
+    not a shape a plan answers (Strawberry then answers it)."""
     text = SCAN_FILE.read_text(encoding="utf-8") if text is None else text
-    document = parse(text)
-    if validate(schema._schema, document) or len(document.definitions) != 1:
+    try:
+        document = parse(text, max_tokens=max_tokens)
+    except GraphQLError:
+        return None
+    if validate(schema._schema, document, (*specified_rules, *rules)):
+        return None
+    if len(document.definitions) != 1:
         return None
     operation = document.definitions[0]
     if not isinstance(operation, OperationDefinitionNode):

@@ -13,7 +13,7 @@ from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from gateway.auth import Principal
-from gateway.compiled_scan import compile_scan
+from gateway.compiled_plans import CompiledPlans
 from gateway.errors import Unauthenticated
 from gateway.rate_limit import RateLimit, RateLimiter
 from gateway.schema import GatewaySchema
@@ -34,9 +34,9 @@ class GraphQLEndpoint:
         self._settings = settings
         self._per_address = RateLimit(settings.rate_limit_per_address, window=60.0)
         self._per_subject = RateLimit(settings.rate_limit_per_subject, window=60.0)
-        schema = graphql.schema  # the shipped `Scan` answered by its plan (compiled_scan.py)
-        self._scan = (
-            compile_scan(schema)
+        schema = graphql.schema  # `personStatus` documents answered by plans (compiled_plans.py)
+        self._plans = (
+            CompiledPlans(schema, settings)
             if settings.compiled_scan and isinstance(schema, GatewaySchema)
             else None
         )
@@ -51,9 +51,9 @@ class GraphQLEndpoint:
             await admitted(scope, receive, send)
             return
         principal, body = admitted
-        if self._scan is not None and request.method == "POST" and _is_json(request):
+        if self._plans is not None and request.method == "POST" and _is_json(request):
             idempotency_key = request.headers.get("idempotency-key")
-            answer = await self._scan.answer(self._app.state, principal, idempotency_key, body)
+            answer = await self._plans.answer(self._app.state, principal, idempotency_key, body)
             if answer is not None:
                 await answer(scope, receive, send)
                 return

@@ -19,8 +19,10 @@ import httpx
 import pytest
 from graphql import parse
 
-from gateway import compiled_scan, metrics
+from gateway import compiled_plans, compiled_scan, metrics
+from gateway.compiled_plans import CompiledPlans
 from gateway.compiled_scan import compile_scan
+from gateway.limits import QueryLimits
 from gateway.persisted import OPERATIONS_DIR, sha256_hex
 from gateway.schema import GatewaySchema, create_schema
 from tests.checkpoint_support import QR_OF, residents
@@ -29,6 +31,8 @@ from tests.support import MocksAdmin
 
 SCAN_TEXT = (OPERATIONS_DIR / "scan.graphql").read_text()
 SCAN_HASH = sha256_hex(SCAN_TEXT)
+STATUS_TEXT = """query Status($id: ID!) { personStatus(personId: $id) {
+  color reasons validUntil maskedName birthYear declarationValidUntil } }"""
 Pair = tuple[httpx.AsyncClient, httpx.AsyncClient]
 
 
@@ -61,6 +65,10 @@ async def payloads(mocks: MocksAdmin, pair: Pair, token: Callable[..., str]) -> 
         )
         found[person["id"]] = response.json()["data"]["person"]["qr"]["payload"]
     return found
+
+
+def by_text(query: str = STATUS_TEXT, **variables: Any) -> dict[str, Any]:
+    return {"query": query, "variables": variables}
 
 
 def by_hash(**variables: Any) -> dict[str, Any]:
@@ -117,12 +125,49 @@ async def test_the_shipped_scan_compiles_and_other_shapes_do_not() -> None:
         "{ color }",
         "query($qr: String) { personStatus(qr: $qr) { color @skip(if: true) } }",
         'query { personStatus(qr: "x") { color } }',  # a literal argument
-        "query($id: ID) { personStatus(personId: $id) { color } }",
         'query($qr: String = "x") { personStatus(qr: $qr) { color } }',  # a default
         "query($qr: String) { personStatus(qr: $qr) { color } me { id } }",
         "query($qr: String) { personStatus(qr: $qr) { colour } }",  # invalid
     ):
         assert parse(text) and compile_scan(schema, text) is None, text
+    by_id = compile_scan(schema, "query($id: ID!) { personStatus(personId: $id) { color } }")
+    assert by_id is not None and by_id.variables == {"id": "personId"}
+
+
+async def test_texts_are_compiled_once_within_the_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Over the limits (here: more tokens than allowed), no document is a plan, the Scan neither.
+    tight = replace(gateway_settings(), limits=replace(QueryLimits(), max_tokens=10))
+    refusing = CompiledPlans(create_schema(), tight)
+    assert refusing.shipped is None and refusing.plan_for({"query": STATUS_TEXT}) is None
+
+    plans = CompiledPlans(create_schema(), gateway_settings())
+    compiled: list[str] = []
+
+    def counted(*args: Any) -> Any:
+        compiled.append(args[1])
+        return compile_scan(*args)
+
+    monkeypatch.setattr(compiled_plans, "compile_scan", counted)
+
+    # The same text twice: one compilation, the same plan.
+    first = plans.plan_for({"query": STATUS_TEXT})
+    assert first is not None and plans.plan_for({"query": STATUS_TEXT}) is first
+    # Other documents, and text beside a persisted-query hash, are Strawberry's, at no cost.
+    assert plans.plan_for({"query": "{ me { id } }"}) is None
+    assert plans.plan_for({"query": SCAN_TEXT, "extensions": by_hash()["extensions"]}) is None
+    assert plans.plan_for({"query": " " * 3000 + STATUS_TEXT}) is None
+    assert plans.plan_for(by_hash()) is plans.shipped
+    assert (
+        plans.plan_for({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0"}}})
+        is None
+    )
+    assert compiled == [STATUS_TEXT]
+    # At most MAX_TEXT_PLANS texts are remembered: the oldest goes first.
+    monkeypatch.setattr(compiled_plans, "MAX_TEXT_PLANS", 3)
+    for n in range(4):
+        plans.plan_for({"query": f"{STATUS_TEXT} # {n}"})
+    assert len(compiled) == 5 and len(plans._by_text) == 3
+    assert STATUS_TEXT not in plans._by_text
 
 
 async def test_a_field_guarded_by_an_extension_is_never_compiled(
@@ -215,10 +260,11 @@ async def test_a_compiled_scan_skips_strawberry_and_counts_as_the_scan(
     payload = next(iter(payloads.values()))
 
     await answers(pair, checkpoint, by_hash(qr=payload))
+    await answers(pair, token("health_officer", district="778"), by_text(id=next(iter(payloads))))
 
-    # Only the Strawberry-only gateway ran Strawberry's executor; both counted the operation.
-    assert len(strawberry_runs) == 1
-    assert executed == ["Scan", "Scan"]
+    # Only the Strawberry-only gateway ran Strawberry's executor; both counted the operations.
+    assert len(strawberry_runs) == 2
+    assert executed == ["Scan", "Scan", "Status", "Status"]
     scraped = (await pair[0].get("/metrics")).text
     assert 'graphql_requests_total{operation="Scan",outcome="ok"}' in scraped
 
@@ -295,3 +341,45 @@ async def test_a_stale_answer_says_so_the_same(
             await mocks.reset()
 
     assert ours["extensions"] == {"stale": {"vaccination": [person_id]}}
+
+
+async def test_statuses_by_id_answer_the_same_for_every_role(
+    pair: Pair, payloads: dict[str, str], token: Callable[..., str]
+) -> None:
+    own_id, other_id = list(payloads)[:2]
+    for bearer, person_id, code in [
+        (token("health_officer", district="778"), own_id, None),
+        (token("health_officer", district="760"), own_id, "FORBIDDEN"),  # another district
+        (token("health_officer", district="778"), "P9999999", "NOT_FOUND"),
+        (token("citizen", person_id=own_id), own_id, None),
+        (token("citizen", person_id=own_id), other_id, "FORBIDDEN"),
+        (token("checkpoint", district="778"), own_id, "FORBIDDEN"),  # QR or SMS code only
+        (token("employer", employer_id="E0042"), own_id, "FORBIDDEN"),  # not its worker
+        (token("district_admin", district="778"), own_id, None),
+    ]:
+        ours, _ = await answers(pair, bearer, by_text(id=person_id))
+        codes = [e["extensions"]["code"] for e in ours.get("errors", [])]
+        assert codes == ([code] if code else []), (bearer, person_id, ours)
+
+
+async def test_other_texts_answer_the_same(
+    pair: Pair, payloads: dict[str, str], token: Callable[..., str]
+) -> None:
+    officer = token("health_officer", district="778")
+    person_id, payload = next(iter(payloads.items()))
+    for body in [
+        by_text(SCAN_TEXT, qr=payload),  # the Scan by text, compiled
+        by_text(
+            "query($id: ID) { personStatus(personId: $id) { color validUntil } }", id=person_id
+        ),
+        by_text(id=42),  # an ID as a number: Strawberry coerces it
+        by_text(),  # the required variable missing
+        by_text(id=person_id, extra="x"),  # an undeclared variable
+        {**by_text(id=person_id), "operationName": "Other"},
+        by_text(f'{{ personStatus(personId: "{person_id}") {{ color }} }}'),  # a literal
+        by_text(STATUS_TEXT.replace("color", "c: color"), id=person_id),  # an alias
+        by_text(STATUS_TEXT.replace("color", "person { id }"), id=person_id),  # not a leaf
+        by_text(STATUS_TEXT.replace("color", "colour"), id=person_id),  # invalid
+        {**by_text(id=person_id), "extensions": {}},
+    ]:
+        await answers(pair, officer, body)

@@ -7,7 +7,7 @@ import asyncio
 import strawberry
 
 from gateway.auth import Role, require_scope
-from gateway.context import Info
+from gateway.context import Context, Info
 from gateway.errors import BadUserInput, Forbidden, NotFound
 from gateway.schema.identity import Person
 from gateway.sources.identity import PersonRecord
@@ -15,13 +15,18 @@ from gateway.sources.identity import PersonRecord
 
 async def scoped_person(info: Info, person_id: str) -> PersonRecord:
     """The person's record, once the caller is known to be allowed to look them up by id."""
-    principal = info.context.principal
+    return await scoped_person_in(info.context, person_id)
+
+
+async def scoped_person_in(context: Context, person_id: str) -> PersonRecord:
+    """`scoped_person` from a context (the compiled `personStatus` plans call it directly)."""
+    principal = context.principal
     if principal.role is Role.CHECKPOINT:
         raise Forbidden("A checkpoint looks people up by QR code or SMS code only.")
     if principal.role is Role.CITIZEN and person_id != principal.person_id:
         raise Forbidden("You may not read this person's record.")
     record, workers = await asyncio.gather(
-        info.context.loaders.person_by_id.load(person_id), employer_workers(info)
+        context.loaders.person_by_id.load(person_id), employer_workers(context)
     )
     if record is None:
         raise NotFound("No person has this id.")
@@ -29,12 +34,12 @@ async def scoped_person(info: Info, person_id: str) -> PersonRecord:
     return record
 
 
-async def employer_workers(info: Info) -> frozenset[str]:
+async def employer_workers(context: Context) -> frozenset[str]:
     """The people on the calling employer's worker lists (none for any other role)."""
-    principal = info.context.principal
+    principal = context.principal
     if principal.role is not Role.EMPLOYER or principal.employer_id is None:
         return frozenset()
-    return await info.context.loaders.worker_ids_by_employer.load(principal.employer_id)
+    return await context.loaders.worker_ids_by_employer.load(principal.employer_id)
 
 
 async def resolve_me(info: Info) -> Person | None:

@@ -8,11 +8,12 @@ from typing import Annotated
 import strawberry
 
 from gateway.auth import Role
-from gateway.context import Info
+from gateway.context import Context, Info
 from gateway.errors import BadUserInput, Forbidden
 from gateway.resolvers.checkpoint import resolve_scan
 from gateway.resolvers.dcc import is_passport, resolve_passport_scan
-from gateway.resolvers.identity import scoped_person
+from gateway.resolvers.identity import scoped_person_in
+from gateway.schema.selection import selected_paths
 from gateway.schema.status import PersonStatus
 
 
@@ -44,11 +45,18 @@ async def resolve_person_status(
         return await resolve_passport_scan(info, qr)
     if person_id is None:
         return await resolve_scan(info, qr, sms_code)
-    pid = str(person_id)
-    principal = info.context.principal
+    return await status_by_id(info.context, str(person_id), selected_paths(info))
+
+
+async def status_by_id(context: Context, person_id: str, wanted: frozenset[str]) -> PersonStatus:
+    """`personStatus(personId:)` from a context and the paths selected under the status (the
+    compiled plans call it directly)."""
+    principal = context.principal
     if principal.role is Role.CITIZEN:
-        if pid != principal.person_id:
+        if person_id != principal.person_id:
             raise Forbidden("You may not read this person's record.")
-        return await PersonStatus.evaluate(info, pid)
-    _, status = await asyncio.gather(scoped_person(info, pid), PersonStatus.evaluate(info, pid))
+        return await PersonStatus.evaluate_in(context, person_id, wanted)
+    _, status = await asyncio.gather(
+        scoped_person_in(context, person_id), PersonStatus.evaluate_in(context, person_id, wanted)
+    )
     return status

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from gateway.outbox import (
     Outbox,
     OutboxStore,
     Submission,
+    commits,
 )
 from gateway.outbox.delivery import retry_delay
 from gateway.outbox.postgres import PostgresStore
@@ -33,6 +35,9 @@ from gateway.settings import Outbox as OutboxSettings
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 T0 = datetime(2021, 10, 15, 2, 30, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
+
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -163,6 +168,59 @@ async def test_a_latest_submission_read_again_sees_every_commit_since(
     finally:
         if other is not store:
             await other.close()
+
+
+async def test_a_commit_by_another_process_is_seen_at_once(tmp_path: Path) -> None:
+    """The remembered reads end with a commit made by another process (another worker): the
+    wal-index header both share changes (gateway/outbox/commits.py)."""
+    store = SQLiteStore(tmp_path / "gateway.sqlite3")
+    await store.open()
+    try:
+        assert store._commits is not None and store._commits.mapped
+        assert await store.latest_of(Kind.DECLARATION, ["P0000001"]) == {}
+        script = (
+            "import asyncio\n"
+            "from pathlib import Path\n"
+            "from gateway.outbox.sqlite import SQLiteStore\n"
+            "from tests.test_outbox import T0, claim, submission\n"
+            "async def main():\n"
+            f"    other = SQLiteStore(Path({str(store.path)!r}))\n"
+            "    await other.open()\n"
+            "    accepted = await other.accept(submission(at=T0), claim('p'), None, T0)\n"
+            "    await other.close()\n"
+            "    print(accepted.submission.id)\n"
+            "asyncio.run(main())\n"
+        )
+        done = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", script, cwd=ROOT, stdout=asyncio.subprocess.PIPE
+        )
+        written, _ = await done.communicate()
+        assert done.returncode == 0
+
+        latest = await store.latest_of(Kind.DECLARATION, ["P0000001"])
+
+        assert latest["P0000001"].id == written.decode().strip()
+    finally:
+        await store.close()
+
+
+async def test_without_the_mapped_header_commits_are_still_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the -shm file cannot be mapped, `PRAGMA data_version` tells of each commit."""
+    monkeypatch.setattr(commits, "_mapped_header", lambda _: None)
+    store, other = SQLiteStore(tmp_path / "g.sqlite3"), SQLiteStore(tmp_path / "g.sqlite3")
+    await store.open()
+    await other.open()
+    try:
+        assert store._commits is not None and not store._commits.mapped
+        assert await store.latest_of(Kind.DECLARATION, ["P0000001"]) == {}
+        first = submission(at=T0)
+        await other.accept(first, claim("a"), None, T0)
+        assert (await store.latest_of(Kind.DECLARATION, ["P0000001"]))["P0000001"].id == first.id
+    finally:
+        await other.close()
+        await store.close()
 
 
 async def test_alerts_are_written_with_their_report_and_listed_open_first(

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from gateway.outbox.commits import CommitSignal
 from gateway.outbox.store import Accepted, Alert, IdempotencyClaim, Kind, Submission, utc
 
 T = TypeVar("T")
@@ -112,9 +113,10 @@ class SQLiteStore:
         self._conn: sqlite3.Connection | None = None
         # Small reads on the event loop itself (see `latest_of`): WAL readers never wait.
         self._reader: sqlite3.Connection | None = None
-        # What `latest_of` read through it, until anything commits (`PRAGMA data_version`).
+        # What `latest_of` read through it, until anything commits (`commits.py`).
+        self._commits: CommitSignal | None = None
         self._latest: dict[tuple[Kind, str], Submission | None] = {}
-        self._latest_version = -1
+        self._latest_version: bytes | int = -1
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -154,9 +156,12 @@ class SQLiteStore:
         reader.row_factory = sqlite3.Row
         reader.execute("PRAGMA query_only=ON")
         reader.execute("PRAGMA busy_timeout=0")  # never block the loop: busy goes the usual way
+        self._commits = CommitSignal(self.path, reader)
         self._reader = reader
 
     async def close(self) -> None:
+        if self._commits is not None:
+            self._commits.close()  # before the connections: see commits.py
         if self._conn is not None:
             await self._run(self._db.close)
             self._conn = None
@@ -306,19 +311,24 @@ class SQLiteStore:
         read on the event loop, through the read-only connection: an indexed read in WAL mode
         takes microseconds and never waits for a writer, where the hop to the store's thread
         cost a warm scan more than its cache reads (README, Performance)."""
-        if self._reader is not None and len(person_ids) <= LOOP_READ_MAX:
+        commits = self._commits
+        if self._reader is not None and commits is not None and len(person_ids) <= LOOP_READ_MAX:
             try:
-                return self._latest_remembered(kind, person_ids, self._reader)
+                return self._latest_remembered(kind, person_ids, self._reader, commits)
             except sqlite3.OperationalError:
                 pass  # busy (a WAL recovery, say): read on the store's thread, which may wait
         return await self._run(self._latest_of, kind, list(person_ids))
 
     def _latest_remembered(
-        self, kind: Kind, person_ids: Sequence[str], reader: sqlite3.Connection
+        self,
+        kind: Kind,
+        person_ids: Sequence[str],
+        reader: sqlite3.Connection,
+        commits: CommitSignal,
     ) -> dict[str, Submission]:
         """`_latest_of`, remembered until the next commit by any connection, of this process
-        or another: `PRAGMA data_version` on the reader changes with each one (SQLite)."""
-        version = reader.execute("PRAGMA data_version").fetchone()[0]
+        or another (`commits.py`)."""
+        version = commits.version()
         if version != self._latest_version or len(self._latest) > MAX_REMEMBERED:
             self._latest.clear()
             self._latest_version = version

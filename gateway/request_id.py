@@ -9,8 +9,8 @@ request can be followed through the gateway's and the national services' logs.
 from __future__ import annotations
 
 import logging
+import random
 import re
-import uuid
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,7 +25,10 @@ current: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex
+    """32 random hex digits, as `uuid4().hex` reads. An id only has to be unique, not secret
+    (a client may choose its own), so the fast generator serves: `uuid4` asks the kernel for
+    16 bytes per request (a system call, 1.5 % of a warm scan)."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def chosen_id(scope: Scope) -> str:

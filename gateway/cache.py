@@ -46,6 +46,12 @@ class BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]
         """`peek_many` of one key."""
         return self.serializer.loads(self._cache.get(self.build_key(key)))
 
+    async def put_many(self, pairs: Sequence[tuple[str, Any]], ttl: float) -> None:
+        """`multi_set` without aiocache's per-call wrappers (see `peek_many`): a cold status's
+        five loads spent a fifth of their upstream round trips' CPU in them."""
+        dumps = self.serializer.dumps
+        await self._multi_set([(self.build_key(key), dumps(value)) for key, value in pairs], ttl)
+
 
 def redis_cache(url: str, namespace: str = NAMESPACE) -> BaseCache:
     """aiocache's Redis backend for `redis://[:password@]host[:port][/db]`."""

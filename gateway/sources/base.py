@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import httpx
+import orjson
 from aiocache.base import BaseCache
 
 from gateway import metrics
@@ -30,6 +31,8 @@ R = TypeVar("R")
 # What a person id may look like. Ids come from clients and end up in upstream requests (a
 # comma would split a FHIR OR-list): anything else cannot exist and is never sent upstream.
 PERSON_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Request bodies are encoded by orjson (httpx's `json=` is the standard library's).
+JSON = {"Content-Type": "application/json"}
 log = logging.getLogger("gateway.sources")
 
 
@@ -56,6 +59,7 @@ class BatchSource(ABC, Generic[R]):
         # A cache that answers without waiting (memory) lets a warm read skip the event loop.
         self._peek_many = getattr(cache, "peek_many", None)
         self._peek = getattr(cache, "peek", None)
+        self._put_many = getattr(cache, "put_many", None)
         self._batch_size = batch_size
         self.resilience = resilience or Resilience()
         self.breaker = CircuitBreaker(
@@ -69,6 +73,7 @@ class BatchSource(ABC, Generic[R]):
         # request) does not strand the other requests waiting on the same ids.
         self._tasks: set[asyncio.Task[None]] = set()
         self._queued: list[str] = []
+        self._urls: dict[str, httpx.URL] = {}
 
     @abstractmethod
     async def fetch_batch(self, ids: Sequence[str]) -> dict[str, R]:
@@ -115,7 +120,9 @@ class BatchSource(ABC, Generic[R]):
             pid: NotFound("No person has this id.") for pid in ids if not PERSON_ID.fullmatch(pid)
         }
         unique = [pid for pid in dict.fromkeys(ids) if pid not in results]
-        cached = await self._cache.multi_get([self.cache_key(pid) for pid in unique])
+        keys = [self.cache_key(pid) for pid in unique]
+        # A memory cache answers at once (no aiocache wrappers); Redis through aiocache.
+        cached = self._peek_many(keys) if self._peek_many else await self._cache.multi_get(keys)
         expired: dict[str, R] = {}
         waiting: dict[str, asyncio.Future[R]] = {}
         now = time.time()
@@ -168,9 +175,11 @@ class BatchSource(ABC, Generic[R]):
             records = await with_retries(attempt, self.breaker, self.resilience)
             fetched_at = time.time()
             pairs = [(self.cache_key(pid), (records[pid], fetched_at)) for pid in chunk]
-            await self._cache.multi_set(
-                pairs, ttl=self.settings.cache_ttl + self.resilience.stale_for
-            )
+            ttl = self.settings.cache_ttl + self.resilience.stale_for
+            if self._put_many is not None:
+                await self._put_many(pairs, ttl)
+            else:
+                await self._cache.multi_set(pairs, ttl=ttl)
         except (
             httpx.HTTPError,
             TimeoutError,
@@ -195,9 +204,21 @@ class BatchSource(ABC, Generic[R]):
             future.set_exception(error)
             future.exception()  # marks it retrieved: every waiter may have gone away
 
+    def url(self, path: str) -> httpx.URL:
+        """The absolute URL of one of the source's endpoints (a fixed path), made once: httpx
+        parses a relative URL and joins it to `base_url` again on every request."""
+        if (url := self._urls.get(path)) is None:
+            base = self.client.base_url
+            url = self._urls[path] = base.copy_with(
+                raw_path=base.raw_path + path.lstrip("/").encode()
+            )
+        return url
+
     async def post_json(self, path: str, payload: object) -> object:
         """POST JSON and return the decoded answer; non-2xx raises."""
-        response = await self.client.post(path, json=payload)
+        response = await self.client.post(
+            self.url(path), content=orjson.dumps(payload), headers=JSON
+        )
         return _decoded(response)
 
     async def post_idempotent(
@@ -208,23 +229,23 @@ class BatchSource(ABC, Generic[R]):
         The key makes a repeat (a retry after a lost answer) a no-op upstream.
         """
         response = await self.client.post(
-            path,
-            json=dict(payload),
-            headers={"Idempotency-Key": key},
+            self.url(path),
+            content=orjson.dumps(dict(payload)),
+            headers={**JSON, "Idempotency-Key": key},
             timeout=timeout if timeout is not None else self.settings.timeout,
         )
         response.raise_for_status()
 
     async def post_form(self, path: str, form: dict[str, str]) -> object:
         """POST a form (FHIR `_search`) and return the decoded answer; non-2xx raises."""
-        response = await self.client.post(path, data=form)
+        response = await self.client.post(self.url(path), data=form)
         return _decoded(response)
 
 
 def _decoded(response: httpx.Response) -> object:
     response.raise_for_status()
     try:
-        return response.json()
+        return orjson.loads(response.content)  # httpx's `json()` is the standard library's
     except ValueError as error:
         raise MalformedUpstreamAnswer("the answer is not JSON") from error
 

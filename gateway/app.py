@@ -103,6 +103,7 @@ def create_app(
             open_upstreams(settings, cache, transport, tracer_provider) as upstreams,
             open_outbox(settings, upstreams.destinations()) as outbox,
             refreshing(app.state.dcc, transport),
+            metrics.flushing(),
         ):
             app.state.upstreams = upstreams
             app.state.outbox = outbox

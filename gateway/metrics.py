@@ -1,7 +1,8 @@
 """Prometheus metrics: what the gateway does, for operators (`GET /metrics`).
 
 Every metric is defined once, here, and recorded with one increment or observation on the hot
-path (label children are looked up once and kept). With several worker processes
+path (label children are looked up once and kept; the request and cache counters are summed on
+the event loop and added in bulk: `_Deferred`). With several worker processes
 (`uvicorn --workers N`), set `PROMETHEUS_MULTIPROC_DIR` to an empty directory before the workers
 start: each process then writes its values to files there and `/metrics`, whichever worker
 answers, adds them up (prometheus-client's multiprocess mode). Without it, each process reports
@@ -27,11 +28,13 @@ Metrics (labels in brackets):
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from prometheus_client import (
@@ -156,6 +159,56 @@ _children = _Children()
 _operations: set[str] = set()
 
 
+class _Deferred:
+    """Counter increments made on the event loop, added to Prometheus in bulk.
+
+    A prometheus_client increment takes a lock and a handful of calls; a warm scan made eleven,
+    ~8 % of its CPU in process (README, Performance). Here an increment is one dictionary
+    update; the sums reach Prometheus at every scrape of this process (`metrics_endpoint`),
+    every second while `flushing()` runs (another worker may answer the scrape), and when the
+    app stops. Only the event loop's thread adds or flushes.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple[Any, ...], float] = {}
+
+    def add(self, key: tuple[Any, ...], amount: float = 1) -> None:
+        pending = self.pending
+        pending[key] = pending.get(key, 0) + amount
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, {}
+        for (metric, *labels), amount in pending.items():
+            _children.get(metric, *labels).inc(amount)
+
+
+_deferred = _Deferred()
+
+
+def flush() -> None:
+    """Add the counts gathered since the last flush to Prometheus."""
+    _deferred.flush()
+
+
+@asynccontextmanager
+async def flushing(every: float = 1.0) -> AsyncIterator[None]:
+    """Flush every `every` seconds while the app runs, and once more when it stops."""
+
+    async def repeat() -> None:
+        while True:
+            await asyncio.sleep(every)
+            _deferred.flush()
+
+    task = asyncio.create_task(repeat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        _deferred.flush()
+
+
 def operation_label(name: str | None) -> str:
     """A bounded label for a client-chosen operation name (clients could send millions)."""
     if not name:
@@ -188,9 +241,9 @@ def observe_upstream(source: str, method: str, seconds: float, error: str | None
 
 def count_cache(source: str, hits: int, misses: int) -> None:
     if hits:
-        _children.get(CACHE_HITS, source).inc(hits)
+        _deferred.add((CACHE_HITS, source), hits)
     if misses:
-        _children.get(CACHE_MISSES, source).inc(misses)
+        _deferred.add((CACHE_MISSES, source), misses)
 
 
 def circuit_changed(source: str, state: str) -> None:
@@ -224,7 +277,7 @@ def observe_operation(
     """Count and time one GraphQL operation (started: its `time.perf_counter()`)."""
     operation = operation_label(name)
     tracing.annotate("graphql.operation.name", operation)
-    _children.get(GRAPHQL_REQUESTS, operation, outcome_of(errors, executed=executed)).inc()
+    _deferred.add((GRAPHQL_REQUESTS, operation, outcome_of(errors, executed=executed)))
     _children.get(GRAPHQL_SECONDS, operation).observe(time.perf_counter() - started)
 
 
@@ -253,7 +306,7 @@ class HttpMetricsMiddleware:
         try:
             await self.app(scope, receive, sending)
         finally:
-            _children.get(HTTP_REQUESTS, route, str(status)).inc()
+            _deferred.add((HTTP_REQUESTS, route, str(status)))
             _children.get(HTTP_SECONDS, route).observe(time.perf_counter() - started)
 
 
@@ -273,6 +326,7 @@ def metrics_endpoint(
 
     async def endpoint(request: Request) -> Response:
         await refresh()
+        flush()
         return Response(generate_latest(registry()), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint

@@ -19,9 +19,10 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway import request_id
+from gateway import metrics, request_id
 from gateway.app import create_app
 from gateway.metrics import operation_label
 from gateway.settings import Settings
@@ -293,3 +294,20 @@ def _value(families: dict[str, list[Any]], sample: str, **labels: str) -> float:
         for name, found, value in families.get(family, [])
         if name == sample and all(found.get(k) == v for k, v in labels.items())
     )
+
+
+async def test_request_and_cache_counts_reach_prometheus_in_bulk() -> None:
+    """Counts are summed on the loop and added by the flusher (and at every scrape, at exit)."""
+
+    def hits() -> float:
+        return REGISTRY.get_sample_value("gateway_cache_hits_total", {"source": "bulk"}) or 0.0
+
+    before = hits()
+    async with metrics.flushing(every=0.05):
+        metrics.count_cache("bulk", 3, 0)
+        metrics.count_cache("bulk", 2, 0)
+        assert hits() == before  # not yet
+        await asyncio.sleep(0.2)
+        assert hits() == before + 5  # flushed while running
+        metrics.count_cache("bulk", 1, 0)
+    assert hits() == before + 6  # and when stopping

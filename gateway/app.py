@@ -27,13 +27,13 @@ from gateway.context import Context, Shared, request_context
 from gateway.dcc.service import create_dcc, refreshing
 from gateway.dcc.trust import trust_list_endpoint
 from gateway.endpoint import GraphQLEndpoint
+from gateway.front import GRAPHQL_PATH, Front
 from gateway.keys import jwks_endpoint, signing_keys_for
 from gateway.loaders import Loaders, RequestBudget
 from gateway.outbox import Outbox, open_outbox
 from gateway.persisted import PersistedQueryStore
 from gateway.rate_limit import create_rate_limiter
 from gateway.readiness import Probe, ReadinessCheck, http_probe
-from gateway.request_id import RequestIdMiddleware
 from gateway.schema import create_schema
 from gateway.settings import Settings
 from gateway.sources import Upstreams, open_upstreams
@@ -159,9 +159,10 @@ def create_app(
     async def outbox_gauges() -> None:
         await _outbox_gauges(app.state.outbox)
 
+    endpoint = GraphQLEndpoint(app, graphql)
     app.router.routes.extend(
         [
-            Route("/graphql", GraphQLEndpoint(app, graphql), methods=["GET", "POST"]),
+            Route(GRAPHQL_PATH, endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", GraphQLWebSocketEndpoint(app, graphql)),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
@@ -170,10 +171,10 @@ def create_app(
             Route("/dcc/trust-list", trust_list_endpoint(app.state.dcc.published), methods=["GET"]),
         ]
     )
-    app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
-        metrics.HttpMetricsMiddleware,
+        Front,
         routes=frozenset(r.path for r in app.router.routes if isinstance(r, Route)),
+        graphql=endpoint,
     )
     tracing.instrument_app(app, tracer_provider)  # outermost: the server span covers the rest
     return app

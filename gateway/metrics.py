@@ -49,7 +49,6 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from gateway import tracing
@@ -281,33 +280,10 @@ def observe_operation(
     _children.get(GRAPHQL_SECONDS, operation).observe(time.perf_counter() - started)
 
 
-class HttpMetricsMiddleware:
-    """Counts and times HTTP requests by route (the known paths; anything else is `other`)."""
-
-    def __init__(self, app: ASGIApp, routes: frozenset[str]) -> None:
-        self.app = app
-        self.routes = routes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope["path"]
-        route = path if path in self.routes else "other"
-        started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            _deferred.add((HTTP_REQUESTS, route, str(status)))
-            _children.get(HTTP_SECONDS, route).observe(time.perf_counter() - started)
+def observe_http(route: str, status: int, started: float) -> None:
+    """Count and time one HTTP request (`gateway/front.py`; started: its `time.perf_counter()`)."""
+    _deferred.add((HTTP_REQUESTS, route, str(status)))
+    _children.get(HTTP_SECONDS, route).observe(time.perf_counter() - started)
 
 
 def registry() -> CollectorRegistry:

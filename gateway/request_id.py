@@ -1,9 +1,10 @@
 """One id per request: taken from `X-Request-ID` when sane, else made here.
 
-The id is kept in a context variable for the request's task (and the tasks it starts: upstream
-fetches copy the context), returned in the response's `X-Request-ID`, sent upstream with every
-call (`gateway/sources/metered.py`) and written into every log line (`RequestIdFilter`), so one
-request can be followed through the gateway's and the national services' logs.
+`gateway/front.py` sets it in a context variable for the request's task (and the tasks it
+starts: upstream fetches copy the context) and returns it in the response's `X-Request-ID`; it
+is sent upstream with every call (`gateway/sources/metered.py`) and written into every log line
+(`RequestIdFilter`), so one request can be followed through the gateway's and the national
+services' logs.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import random
 import re
 from contextvars import ContextVar
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 HEADER = "X-Request-ID"
-_HEADER_KEY = b"x-request-id"
+HEADER_KEY = b"x-request-id"
 # Sane: what a load balancer or client generates (UUIDs, hex, ULIDs, dotted trace ids); nothing
 # that could forge a log line or smuggle markup.
 _SANE = re.compile(rb"[A-Za-z0-9._:-]{8,128}")
@@ -34,35 +35,9 @@ def new_id() -> str:
 def chosen_id(scope: Scope) -> str:
     """The client's id when it is sane, else a new one."""
     for name, value in scope.get("headers", ()):
-        if name == _HEADER_KEY:
+        if name == HEADER_KEY:
             return value.decode("ascii") if _SANE.fullmatch(value) else new_id()
     return new_id()
-
-
-class RequestIdMiddleware:
-    """Sets the request id for HTTP requests and websockets, and returns it in HTTP answers."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        request_id = chosen_id(scope)
-        token = current.set(request_id)
-        encoded = request_id.encode("ascii")
-
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", ()) if h[0].lower() != _HEADER_KEY]
-                message["headers"] = [*headers, (_HEADER_KEY, encoded)]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            current.reset(token)
 
 
 class RequestIdFilter(logging.Filter):

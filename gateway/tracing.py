@@ -68,18 +68,29 @@ def provider_from_env(env: Mapping[str, str] | None = None) -> TracerProvider | 
     return provider
 
 
+# Whether any span may record in this process (a provider of ours, or a global one, as
+# `opentelemetry-instrument` sets before the app is imported): without, `annotate` skips the
+# context look-up (1.4 % of a warm scan in process).
+_instrumented = not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
 def instrument_app(app: Starlette, provider: TracerProvider | None) -> None:
     """A server span around every request of `app` (nothing when tracing is off)."""
+    global _instrumented
     if provider is not None:
+        _instrumented = True
         StarletteInstrumentor.instrument_app(app, tracer_provider=provider)
 
 
 def instrument_client(client: httpx.AsyncClient, provider: TracerProvider | None) -> None:
     """A client span around every request of `client` (nothing when tracing is off)."""
+    global _instrumented
     if provider is not None:
+        _instrumented = True
         HTTPXClientInstrumentor.instrument_client(client, tracer_provider=provider)
 
 
 def annotate(key: str, value: str) -> None:
     """Set an attribute on the current span (a no-op without one)."""
-    trace.get_current_span().set_attribute(key, value)
+    if _instrumented:
+        trace.get_current_span().set_attribute(key, value)

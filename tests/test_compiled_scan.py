@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from graphql import parse
+from starlette.responses import Response
 
 from gateway import compiled_plans, compiled_scan, metrics
 from gateway.compiled_plans import CompiledPlans
@@ -383,3 +384,18 @@ async def test_other_texts_answer_the_same(
         {**by_text(id=person_id), "extensions": {}},
     ]:
         await answers(pair, officer, body)
+
+
+async def test_a_plan_answer_is_sent_as_starlette_would_send_it() -> None:
+    sent: dict[str, list[dict[str, Any]]] = {"ours": [], "starlette": []}
+    body = b'{"data":{"personStatus":null}}'
+    for name, answer in (
+        ("ours", compiled_scan.JSONAnswer(body)),
+        ("starlette", Response(body, media_type="application/json")),
+    ):
+
+        async def send(message: dict[str, Any], into: str = name) -> None:
+            sent[into].append(message)
+
+        await answer({"type": "http"}, None, send)  # type: ignore[arg-type]
+    assert sent["ours"] == sent["starlette"]

@@ -26,13 +26,12 @@ from gateway import metrics
 from gateway.errors import NotFound, UpstreamUnavailable
 from gateway.settings import Resilience, SourceSettings
 from gateway.sources.resilience import CircuitBreaker, CircuitOpen, with_retries
+from gateway.sources.rest import JSON
 
 R = TypeVar("R")
 # What a person id may look like. Ids come from clients and end up in upstream requests (a
 # comma would split a FHIR OR-list): anything else cannot exist and is never sent upstream.
 PERSON_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-# Request bodies are encoded by orjson (httpx's `json=` is the standard library's).
-JSON = {"Content-Type": "application/json"}
 log = logging.getLogger("gateway.sources")
 
 

@@ -23,7 +23,7 @@ from gateway.limits import limits_rule
 from gateway.schema import GatewaySchema
 from gateway.settings import Settings
 
-MAX_TEXT_BYTES = 2048  # a longer document is not one status with a few leaves
+MAX_TEXT_CHARS = 2048  # a longer document is not one status with a few leaves
 MAX_TEXT_PLANS = 256
 _REQUEST_KEYS = frozenset({"query", "extensions", "variables", "operationName"})
 
@@ -70,7 +70,7 @@ class CompiledPlans:
         if text in self._by_text:
             return self._by_text[text]
         plan = None
-        if len(text) <= MAX_TEXT_BYTES and ROOT_FIELD in text:
+        if len(text) <= MAX_TEXT_CHARS and ROOT_FIELD in text:
             plan = compile_scan(self._schema, text, self._rules, self._max_tokens)
         if len(self._by_text) >= MAX_TEXT_PLANS:
             del self._by_text[next(iter(self._by_text))]

@@ -2,12 +2,12 @@
 
 `SQLiteStore` remembers a scan's latest-submission reads until the next commit by any
 connection of any process (another worker on the same file). `PRAGMA data_version` tells, but
-through a read transaction: a lock and an unlock of the `-shm` file, two system calls, 3 to 20 µs
-here, the largest item of a warm scan of our own (README, Performance). SQLite answers the same
-question from the wal-index header: the first 48 bytes of the `-shm` file, shared by every
-connection, which every commit rewrites (its `iChange` counter counts transactions;
-https://www.sqlite.org/walformat.html, "The WAL-Index Header"). `CommitSignal` maps those bytes
-read-only and hands them out as the version: ~0.05 µs.
+through a read transaction: a lock and an unlock of the `-shm` file, two system calls (2.7 µs
+alone here, 4 % of S1's samples in a slow spell of this machine: README, Performance).
+SQLite answers the same question from the wal-index header: the first 48 bytes of the `-shm`
+file, shared by every connection, which every commit rewrites (its `iChange` counter counts
+transactions; https://www.sqlite.org/walformat.html, "The WAL-Index Header"). `CommitSignal`
+maps those bytes read-only and hands them out as the version: ~0.05 µs.
 
 Why it is safe: the map is made after the reader connection has read the database, so this
 process holds the `-shm` file open (SQLite's shared DMS lock) and no other process can then

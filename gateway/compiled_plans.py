@@ -39,6 +39,12 @@ class CompiledPlans:
         self._rules = rules
         self._max_tokens = settings.limits.max_tokens
         self.shipped = compile_scan(schema, None, rules, self._max_tokens)
+        # What a request for the shipped Scan by hash carries (made once: S1's hot path).
+        self._shipped_extensions = (
+            {"persistedQuery": {"version": 1, "sha256Hash": self.shipped.digest}}
+            if self.shipped is not None
+            else None
+        )
         self._by_text: dict[str, CompiledScan | None] = {}
 
     async def answer(
@@ -60,11 +66,8 @@ class CompiledPlans:
     def plan_for(self, payload: dict[str, Any]) -> CompiledScan | None:
         text = payload.get("query")
         if text is None:  # by hash: only the shipped Scan (anything else is Strawberry's APQ)
-            shipped = self.shipped
-            persisted = {
-                "persistedQuery": {"version": 1, "sha256Hash": getattr(shipped, "digest", "")}
-            }
-            return shipped if payload.get("extensions") == persisted else None
+            wanted = self._shipped_extensions
+            return self.shipped if wanted and payload.get("extensions") == wanted else None
         if "extensions" in payload or not isinstance(text, str):
             return None  # registering a persisted query, or some other extension: Strawberry
         if text in self._by_text:

@@ -74,8 +74,8 @@ class Shared:
 
     def context(self, principal: Principal, idempotency_key: str | None) -> Context:
         """One request's context."""
-        budget = RequestBudget.ending_at(
-            self.loop.time() + self.settings.resilience.request_deadline
+        budget = RequestBudget(
+            deadline=self.loop.time() + self.settings.resilience.request_deadline
         )
         return Context(
             principal=principal,

@@ -43,12 +43,7 @@ class RequestBudget:
 
     @classmethod
     def starting_now(cls, seconds: float) -> RequestBudget:
-        return cls.ending_at(asyncio.get_running_loop().time() + seconds)
-
-    @classmethod
-    def ending_at(cls, deadline: float) -> RequestBudget:
-        """A budget ending at `deadline` on the event loop's clock."""
-        return cls(deadline=deadline)
+        return cls(deadline=asyncio.get_running_loop().time() + seconds)
 
     def bound(
         self, source: BatchSource[V]

@@ -15,20 +15,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
-import uvloop
 from asgi_lifespan import LifespanManager
 
-from bench import procs, scenarios
-from bench.inprocess import request
-from bench.procs import Server
+from bench import scenarios
+from bench.inprocess import request, with_mocks
 from bench.run import _population
 from gateway.sources import metered
 from mocks.idp import issue_user_token
@@ -102,24 +97,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--latency-ms", type=int, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="healthpass-cold-status-") as tmp:
-        data = Path(tmp)
-        port = procs.free_port()
-        mocks = Server(
-            "mocks",
-            procs.uvicorn("mocks.app:create_app", port, factory=True),
-            port,
-            procs.mocks_env(port, data, args.latency_ms),
-            data,
-            None,
-            health="/identity/healthz",
-        )
-        try:
-            os.environ.update(procs.gateway_env(mocks.url, data))
-            settings = MockSettings(port=port, idp_key_file=data / "idp-key.json")
-            uvloop.run(measure(mocks.url, settings, args.requests))
-        finally:
-            mocks.stop()
+    with_mocks(lambda url, settings: measure(url, settings, args.requests), args.latency_ms)
 
 
 if __name__ == "__main__":

@@ -126,11 +126,11 @@ async def measure(
             print(f"profile: {profile} (python -m pstats {profile})")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__)
-    parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument("--profile", type=Path, default=None)
-    args = parser.parse_args()
+def with_mocks(
+    measure: Callable[[str, MockSettings], Awaitable[None]], latency_ms: int = 20
+) -> None:
+    """Run `measure(mocks_url, mock_settings)` on uvloop, with the mocks as a real process
+    (`latency_ms` per upstream request) and the environment naming them for the gateway."""
     with tempfile.TemporaryDirectory(prefix="healthpass-inprocess-") as tmp:
         data = Path(tmp)
         port = procs.free_port()
@@ -138,7 +138,7 @@ def main() -> None:
             "mocks",
             procs.uvicorn("mocks.app:create_app", port, factory=True),
             port,
-            procs.mocks_env(port, data, 20),
+            procs.mocks_env(port, data, latency_ms),
             data,
             None,
             health="/identity/healthz",
@@ -146,9 +146,17 @@ def main() -> None:
         try:
             os.environ.update(procs.gateway_env(mocks.url, data))
             settings = MockSettings(port=port, idp_key_file=data / "idp-key.json")
-            uvloop.run(measure(mocks.url, settings, args.requests, args.profile))
+            uvloop.run(measure(mocks.url, settings))
         finally:
             mocks.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__)
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--profile", type=Path, default=None)
+    args = parser.parse_args()
+    with_mocks(lambda url, settings: measure(url, settings, args.requests, args.profile))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 
 async def gql(
@@ -156,3 +157,21 @@ def mocks_cli(env: dict[str, str], workdir: Path, *args: str) -> str:
         check=True,
     )
     return done.stdout.strip()
+
+
+def metric_families(text: str) -> dict[str, list[Any]]:
+    """Prometheus text as metric families by name, each a list of (sample name, labels, value)."""
+    return {
+        family.name: [(s.name, s.labels, s.value) for s in family.samples]
+        for family in text_string_to_metric_families(text)
+    }
+
+
+def metric_value(families: dict[str, list[Any]], sample: str, **labels: str) -> float:
+    """The sum of `sample`'s values whose labels include `labels`."""
+    family = sample.removesuffix("_total").removesuffix("_count")
+    return sum(
+        value
+        for name, found, value in families.get(family, [])
+        if name == sample and all(found.get(k) == v for k, v in labels.items())
+    )

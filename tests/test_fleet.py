@@ -32,14 +32,13 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 from websockets.asyncio.client import connect
 
 from mocks.idp import issue_user_token
 from mocks.settings import MockSettings
 from tests.submissions import DECLARE, declaration
-from tests.support import free_port, wait_until_healthy
+from tests.support import free_port, metric_families, metric_value, wait_until_healthy
 from tests.test_worker_alerts import PROTOCOL, WORKERS, approved_list, next_alert, subscribed
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -172,27 +171,14 @@ def _delta(
 
 async def _metrics(http: httpx.AsyncClient, address: str) -> dict[str, list[Any]]:
     """Metric families by name, each a list of (sample name, labels, value)."""
-    text = (await http.get(f"http://{address}/metrics")).text
-    return {
-        family.name: [(s.name, s.labels, s.value) for s in family.samples]
-        for family in text_string_to_metric_families(text)
-    }
-
-
-def _value(families: dict[str, list[Any]], sample: str, **labels: str) -> float:
-    family = sample.removesuffix("_total").removesuffix("_count")
-    return sum(
-        value
-        for name, found, value in families.get(family, [])
-        if name == sample and all(found.get(k) == v for k, v in labels.items())
-    )
+    return metric_families((await http.get(f"http://{address}/metrics")).text)
 
 
 async def _delivered(http: httpx.AsyncClient, address: str) -> int:
     """Declarations this instance delivered."""
     families = await _metrics(http, address)
     delivered = {"kind": "declaration", "outcome": "delivered"}
-    return int(_value(families, "gateway_outbox_attempts_total", **delivered))
+    return int(metric_value(families, "gateway_outbox_attempts_total", **delivered))
 
 
 @pytest.mark.timeout(240)
@@ -259,7 +245,7 @@ async def test_two_instances_share_cache_outbox_and_alerts_and_expose_metrics(
     assert {r["writes"] for r in records["records"]} == {1}
     assert {r["idempotencyKey"] for r in records["records"]} == {r["id"] for r in receipts}
     assert sum(delivered) == SUBMISSIONS and min(delivered) > 0, delivered
-    assert [_value(m, "gateway_outbox_pending") for m in pending] == [0, 0]
+    assert [metric_value(m, "gateway_outbox_pending") for m in pending] == [0, 0]
     print(f"\n1,000 queued declarations drained in {drained_in:.1f} s; per instance {delivered}")
 
     assert (alert["kind"], alert["listId"], alert["personId"], alert["color"]) == (
@@ -268,28 +254,30 @@ async def test_two_instances_share_cache_outbox_and_alerts_and_expose_metrics(
         WORKERS[0],
         "RED",
     )
-    assert _value(leader_metrics, "gateway_watch_leader") == 1
-    assert _value(other_metrics, "gateway_watch_leader") == 0
-    assert _value(leader_metrics, "gateway_alerts_raised_total", kind="STATUS_RED") == 1
+    assert metric_value(leader_metrics, "gateway_watch_leader") == 1
+    assert metric_value(other_metrics, "gateway_watch_leader") == 0
+    assert metric_value(leader_metrics, "gateway_alerts_raised_total", kind="STATUS_RED") == 1
     _assert_exposes_every_metric(other_metrics)
     _assert_logs_are_json_with_request_ids(fleet.logs)
 
 
 def _assert_exposes_every_metric(families: dict[str, list[Any]]) -> None:
-    declare = _value(
+    declare = metric_value(
         families, "gateway_graphql_requests_total", operation="anonymous", outcome="ok"
     )
     assert declare > 0
-    assert _value(families, "gateway_graphql_request_seconds_count", operation="anonymous") > 0
-    assert _value(families, "gateway_http_requests_total", route="/graphql", status="200") > 0
-    assert _value(families, "gateway_upstream_request_seconds_count", source="identity") >= 0
-    assert _value(families, "gateway_upstream_errors_total", source="declarations") > 0
-    assert _value(families, "gateway_cache_hits_total", source="identity") >= 0
-    assert _value(families, "gateway_cache_misses_total", source="workforce") >= 0
+    assert (
+        metric_value(families, "gateway_graphql_request_seconds_count", operation="anonymous") > 0
+    )
+    assert metric_value(families, "gateway_http_requests_total", route="/graphql", status="200") > 0
+    assert metric_value(families, "gateway_upstream_request_seconds_count", source="identity") >= 0
+    assert metric_value(families, "gateway_upstream_errors_total", source="declarations") > 0
+    assert metric_value(families, "gateway_cache_hits_total", source="identity") >= 0
+    assert metric_value(families, "gateway_cache_misses_total", source="workforce") >= 0
     states = {s[1]["source"]: s[2] for s in families["gateway_circuit_state"]}
     assert states["declarations"] in (0, 1, 2) and states["identity"] == 0
     assert "gateway_outbox_pending" in families
-    assert _value(families, "gateway_outbox_oldest_pending_seconds") == 0
+    assert metric_value(families, "gateway_outbox_oldest_pending_seconds") == 0
     assert "gateway_alerts_raised" in families
 
 
@@ -361,7 +349,7 @@ async def _leader_and_other(http: httpx.AsyncClient, fleet: Fleet) -> tuple[str,
     """(the instance following the change feeds, the other one)."""
     for _ in range(100):
         leads = [
-            _value(await _metrics(http, address), "gateway_watch_leader")
+            metric_value(await _metrics(http, address), "gateway_watch_leader")
             for address in fleet.gateways
         ]
         if sorted(leads) == [0, 1]:

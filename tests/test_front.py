@@ -4,24 +4,23 @@ usual way, and every request gets its id and its metrics either way."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from gateway.endpoint import GraphQLEndpoint
+from tests.support import metric_families, metric_value
 
 STATUS = "query($id: ID!) { personStatus(personId: $id) { color } }"
 
 
-def counted(scraped: str, route: str, status: int) -> float:
-    prefix = f'gateway_http_requests_total{{route="{route}",status="{status}"}} '
-    return sum(
-        float(line[len(prefix) :]) for line in scraped.splitlines() if line.startswith(prefix)
-    )
+def counted(families: dict[str, list[Any]], route: str, status: int) -> float:
+    return metric_value(families, "gateway_http_requests_total", route=route, status=str(status))
 
 
-async def scrape(client: httpx.AsyncClient) -> str:
-    return (await client.get("/metrics")).text
+async def scrape(client: httpx.AsyncClient) -> dict[str, list[Any]]:
+    return metric_families((await client.get("/metrics")).text)
 
 
 async def test_every_way_in_gets_an_id_and_is_counted(

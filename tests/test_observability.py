@@ -20,7 +20,6 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from prometheus_client import REGISTRY
-from prometheus_client.parser import text_string_to_metric_families
 
 from gateway import metrics, request_id
 from gateway.app import create_app
@@ -28,7 +27,7 @@ from gateway.metrics import operation_label
 from gateway.settings import Settings
 from gateway.tracing import exporter_names, provider_from_env
 from tests.conftest import gateway_settings
-from tests.support import MocksAdmin, gql
+from tests.support import MocksAdmin, gql, metric_families, metric_value
 
 STATUS = '{ personStatus(personId: "P0000001") { color reasons } }'
 
@@ -124,7 +123,7 @@ async def test_metrics_count_operations_upstreams_cache_and_circuits(
         text = (await client.get("/metrics")).text
 
     def grew(sample: str, **labels: str) -> float:
-        return _value(after, sample, **labels) - _value(before, sample, **labels)
+        return metric_value(after, sample, **labels) - metric_value(before, sample, **labels)
 
     operation = {"operation": "StatusForMetrics"}
     assert grew("gateway_graphql_requests_total", **operation, outcome="ok") == 2
@@ -135,7 +134,7 @@ async def test_metrics_count_operations_upstreams_cache_and_circuits(
     assert grew("gateway_upstream_request_seconds_count", source="identity") == 1
     assert grew("gateway_cache_misses_total", source="identity") == 1
     assert grew("gateway_cache_hits_total", source="identity") == 1
-    assert _value(after, "gateway_circuit_state", source="identity") == 0
+    assert metric_value(after, "gateway_circuit_state", source="identity") == 0
     for name in (
         "gateway_outbox_pending",
         "gateway_outbox_oldest_pending_seconds",
@@ -166,9 +165,11 @@ async def test_an_open_circuit_and_upstream_errors_show_in_metrics(
             )
         families = await _families(client)
 
-    assert _value(families, "gateway_circuit_state", source="lab_results") == 2
+    assert metric_value(families, "gateway_circuit_state", source="lab_results") == 2
     assert (
-        _value(families, "gateway_upstream_errors_total", source="lab_results", kind="http_5xx")
+        metric_value(
+            families, "gateway_upstream_errors_total", source="lab_results", kind="http_5xx"
+        )
         >= 5
     )
 
@@ -280,20 +281,7 @@ def _health_checks(recording: Recording) -> int:
 
 
 async def _families(client: httpx.AsyncClient) -> dict[str, list[Any]]:
-    text = (await client.get("/metrics")).text
-    return {
-        family.name: [(s.name, s.labels, s.value) for s in family.samples]
-        for family in text_string_to_metric_families(text)
-    }
-
-
-def _value(families: dict[str, list[Any]], sample: str, **labels: str) -> float:
-    family = sample.removesuffix("_total").removesuffix("_count")
-    return sum(
-        value
-        for name, found, value in families.get(family, [])
-        if name == sample and all(found.get(k) == v for k, v in labels.items())
-    )
+    return metric_families((await client.get("/metrics")).text)
 
 
 async def test_request_and_cache_counts_reach_prometheus_in_bulk() -> None:

@@ -3,7 +3,7 @@
 Policies are versioned JSON files in `policies/` (see `policy.py`); `evaluate` applies one.
 """
 
-from .engine import evaluate
+from .engine import evaluate, stable_until
 from .facts import Color, Dose, F0Case, Facts, LabTest, Status, TestKind
 from .policy import (
     DEFAULT_POLICY,
@@ -35,4 +35,5 @@ __all__ = [
     "load_policy",
     "policy_from_data",
     "policy_from_json",
+    "stable_until",
 ]

@@ -1,4 +1,5 @@
-"""`evaluate`: the status of one person's facts at one instant, under a policy (pure)."""
+"""`evaluate`: the status of one person's facts at one instant, under a policy (pure); and
+`stable_until`: how long that status stays what it is while the facts do."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from .policy import Outcome, Policy, Rule
 from .rules import NO_EXPIRY
 
 _EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+_ONE_DAY = dt.timedelta(days=1)
 
 
 def evaluate(policy: Policy, facts: Facts, at: dt.datetime) -> Status:
@@ -67,3 +69,34 @@ def _fixed(policy: Policy, outcome: Outcome, at: dt.datetime) -> Status:
         evaluated_at=at,
         policy=policy.name,
     )
+
+
+def stable_until(policy: Policy, facts: Facts, at: dt.datetime) -> dt.datetime:
+    """The first instant after `at` at which `evaluate(policy, facts, ·)` may answer otherwise
+    than at `at` (`evaluated_at` aside): with the same facts, every instant T with
+    at <= T < stable_until gets the same colour, reasons and valid-until.
+
+    Why: the rule kinds and `as_of` read T only by comparing it with a fact's instant (a
+    sample, a confirmation, a recovery) plus one of the policy's durations, or, through T's
+    local date, with dates; so between two such instants, and before the next local midnight,
+    every comparison comes out the same. `tests/test_stable_until.py` holds every kind to it.
+    """
+    tz = policy.timezone
+    earliest = dt.datetime.combine(at.astimezone(tz).date() + _ONE_DAY, dt.time(), tz)
+    durations = policy.durations
+    for instant in _instants(facts):
+        for duration in durations:
+            change = instant + duration
+            if at < change < earliest:
+                earliest = change
+    return earliest
+
+
+def _instants(facts: Facts) -> list[dt.datetime]:
+    """Every instant in the facts (dates count through the local midnight)."""
+    instants = [test.sampled_at for test in facts.tests or ()]
+    for case in facts.f0_cases or ():
+        instants.append(case.confirmed_at)
+        if case.recovered_at is not None:
+            instants.append(case.recovered_at)
+    return instants

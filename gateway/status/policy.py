@@ -84,6 +84,15 @@ class Policy:
         """The whole rule table, in order."""
         return self.final_rules + self.graded_rules
 
+    @functools.cached_property
+    def durations(self) -> tuple[dt.timedelta, ...]:
+        """Zero and every duration a rule's parameters name (`stable_until` adds each to
+        every instant of the facts)."""
+        found = {dt.timedelta(0)}
+        for rule in self.rules:
+            found.update((rule.params.window, rule.params.matured_after, rule.params.valid_for))
+        return tuple(sorted(found))
+
 
 def available_policies() -> list[str]:
     """Names of the policy files shipped with the gateway, sorted."""

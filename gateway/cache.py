@@ -8,13 +8,14 @@ pickled: the Redis of a gateway fleet must be private to it (never shared with o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import urlparse
 
 from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.base import BaseCache
-from aiocache.serializers import PickleSerializer
+from aiocache.serializers import NullSerializer, PickleSerializer
 
 from gateway.settings import Settings
 
@@ -45,6 +46,14 @@ class BoundedMemoryCache(SimpleMemoryCache):  # type: ignore[misc]
     def peek(self, key: str) -> Any:
         """`peek_many` of one key."""
         return self.serializer.loads(self._cache.get(self.build_key(key)))
+
+    def reader(self, key: str) -> Callable[[], Any]:
+        """A function that reads `key` as `peek` does, its key worked out once (a remembered
+        answer checks its entries on every request: `answer_memo.py`)."""
+        get, built, loads = self._cache.get, self.build_key(key), self.serializer.loads
+        if isinstance(self.serializer, NullSerializer):  # the default: values kept as they are
+            return partial(get, built)
+        return lambda: loads(get(built))
 
     async def put_many(self, pairs: Sequence[tuple[str, Any]], ttl: float) -> None:
         """`multi_set` without aiocache's per-call wrappers (see `peek_many`): a cold status's

@@ -17,6 +17,7 @@ from graphql import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from starlette.datastructures import State
 from starlette.responses import Response
 
+from gateway.answer_memo import AnswerMemo
 from gateway.auth import Principal
 from gateway.compiled_scan import ROOT_FIELD, CompiledScan, compile_scan
 from gateway.limits import limits_rule
@@ -46,6 +47,8 @@ class CompiledPlans:
             else None
         )
         self._by_text: dict[str, CompiledScan | None] = {}
+        entries = settings.answer_memo_entries
+        self.memo = AnswerMemo(entries) if entries > 0 else None
 
     async def answer(
         self, state: State, principal: Principal, idempotency_key: str | None, body: bytes
@@ -61,7 +64,7 @@ class CompiledPlans:
         arguments = plan.arguments(payload) if plan is not None else None
         if plan is None or arguments is None:
             return None
-        return await plan.answer(state, principal, idempotency_key, arguments)
+        return await plan.answer(state, principal, idempotency_key, arguments, self.memo)
 
     def plan_for(self, payload: dict[str, Any]) -> CompiledScan | None:
         text = payload.get("query")

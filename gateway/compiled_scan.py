@@ -47,6 +47,7 @@ from strawberry.extensions import MaskErrors
 
 from gateway import metrics
 from gateway import schema as graphql_schema  # first: the resolvers import it
+from gateway.answer_memo import AnswerMemo, Reads, Remembered
 from gateway.auth import Principal
 from gateway.context import Context, request_context
 from gateway.persisted import OPERATIONS_DIR, sha256_hex
@@ -55,10 +56,13 @@ from gateway.resolvers.dcc import is_passport
 from gateway.resolvers.status import status_by_id
 from gateway.schema.freshness import stale_answers
 from gateway.schema.status import PersonStatus
+from gateway.status import stable_until
 
 SCAN_FILE = OPERATIONS_DIR / "scan.graphql"
 ROOT_FIELD = "personStatus"
 ARGUMENTS = frozenset({"qr", "smsCode", "personId"})
+# The status's fields (None: a non-null one failed), or a whole answer's body (answer_memo.py).
+Fields = dict[str, Any] | bytes | None
 # What a leaf of the selection reads of a status (an awaitable for the fields that may load).
 Read = Callable[[PersonStatus, Context], Any]
 READERS: dict[str, tuple[Read, bool, bool]] = {  # field name → (reader, nullable, awaited)
@@ -100,6 +104,7 @@ class CompiledScan:
     wanted: frozenset[str]  # the paths selected under the status, as `selected_paths` says
     schema: graphql_schema.GatewaySchema
     masking: MaskErrors
+    reads: Reads | None  # what a whole answer is made of (answer_memo.py); None: never kept
 
     def arguments(self, payload: dict[str, Any]) -> dict[str, str] | None:
         """The root field's arguments from a request `payload` (its JSON) meant for this plan,
@@ -122,32 +127,84 @@ class CompiledScan:
         principal: Principal,
         idempotency_key: str | None,
         arguments: dict[str, str],
+        memo: AnswerMemo | None = None,
     ) -> Response:
-        """The response to this operation with `arguments` (from `self.arguments`)."""
+        """The response to this operation with `arguments` (from `self.arguments`); `memo`
+        keeps and gives back whole answers (`answer_memo.py`)."""
         started = time.perf_counter()
         context = request_context(state, principal, idempotency_key)
         errors: list[GraphQLError] = []
-        status = await self._status(context, arguments, errors)
-        data = {ROOT_FIELD: None if status is None else await self._leaves(status, context, errors)}
+        fields = await self._status(context, arguments, errors, memo)
         shown = [self._shown(error) for error in errors]
         metrics.observe_operation(self.operation_name, shown, started)
-        result: dict[str, Any] = {"data": data}
+        extensions = stale_answers(context.budget.stale)
+        if isinstance(fields, bytes):  # the whole answer, nothing failed
+            if not extensions:  # (the scope's identity read may have been stale)
+                return JSONAnswer(fields)
+            fields = orjson.loads(fields)["data"][ROOT_FIELD]
+        result: dict[str, Any] = {"data": {ROOT_FIELD: fields}}
         if shown:
             result["errors"] = [error.formatted for error in shown]
-        if extensions := stale_answers(context.budget.stale):
+        if extensions:
             result["extensions"] = extensions
         return JSONAnswer(orjson.dumps(result))
 
     async def _status(
-        self, context: Context, arguments: dict[str, str], errors: list[GraphQLError]
-    ) -> PersonStatus | None:
+        self,
+        context: Context,
+        arguments: dict[str, str],
+        errors: list[GraphQLError],
+        memo: AnswerMemo | None,
+    ) -> Fields:
+        """The status's fields (or a whole answer's body), with the root's error or else the
+        fields' errors added to `errors`."""
+        found: list[GraphQLError] = []  # the fields' errors: the answer's if the root stands
+
+        async def evaluate(context: Context, person_id: str) -> Fields:
+            if memo is None or self.reads is None:
+                status = await PersonStatus.evaluate_in(context, person_id, self.wanted)
+                return await self._leaves(status, context, found)
+            return await self._remembered(context, person_id, found, memo, self.reads)
+
         try:
             if (person_id := arguments.get("personId")) is not None:
-                return await status_by_id(context, person_id, self.wanted)
-            return await scan(context, arguments.get("qr"), arguments.get("smsCode"), self.wanted)
+                fields = await status_by_id(context, person_id, evaluate)
+            else:
+                fields = await scan(
+                    context, arguments.get("qr"), arguments.get("smsCode"), evaluate
+                )
         except Exception as error:
             errors.append(located_error(error, [self.root], [ROOT_FIELD]))
             return None
+        errors.extend(found)
+        return fields
+
+    async def _remembered(
+        self,
+        context: Context,
+        person_id: str,
+        errors: list[GraphQLError],
+        memo: AnswerMemo,
+        reads: Reads,
+    ) -> Fields:
+        """The whole answer's body `memo` remembers for the person; else the status's fields,
+        worked out, and remembered as a whole answer's body when nothing failed or was stale."""
+        key = (self.digest, person_id)
+        if (body := await memo.answer(key, context)) is not None:
+            return body
+        made_of = await memo.made_of(context, person_id, reads)
+        status = await PersonStatus.evaluate_in(context, person_id, self.wanted)
+        fields = await self._leaves(status, context, errors)
+        if made_of is None or fields is None or errors or context.budget.stale:
+            return fields
+        # Read again: a write in between (on an await) leaves the answer unsure; not kept.
+        if status.facts is None or not await memo.still(made_of, context, person_id):
+            return fields
+        body = orjson.dumps({"data": {ROOT_FIELD: fields}})
+        since, policy = status.evaluated_at, context.policy
+        until = stable_until(policy, status.facts, since)
+        memo.remember(key, Remembered(made_of, policy, since, until, body))
+        return body
 
     async def _leaves(
         self, status: PersonStatus, context: Context, errors: list[GraphQLError]
@@ -229,15 +286,17 @@ def compile_scan(
     leaves = _leaves_of(root, plain) if root is not None else None
     if root is None or variables is None or leaves is None:
         return None
+    wanted = frozenset(leaf.name for leaf in leaves)
     return CompiledScan(
         digest=sha256_hex(text),
         operation_name=operation.name.value if operation.name else None,
         root=root,
         variables=variables,
         leaves=leaves,
-        wanted=frozenset(leaf.name for leaf in leaves),
+        wanted=wanted,
         schema=schema,
         masking=MaskErrors(should_mask_error=graphql_schema.should_mask),
+        reads=Reads.of(wanted),
     )
 
 

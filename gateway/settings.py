@@ -210,6 +210,7 @@ class Settings:
     rate_limit_per_address: int = 1200  # requests per minute from one client address
     max_batch_operations: int = 10
     compiled_scan: bool = True  # the shipped `Scan` by its compiled plan (gateway/compiled_scan.py)
+    answer_memo_entries: int = 100_000  # the plans' remembered answers (gateway/answer_memo.py)
     database_url: str | None = None  # PostgreSQL for the outbox; None: SQLite under data_dir
     outbox: Outbox = field(default_factory=Outbox)
     workforce: WorkforceSettings = field(default_factory=WorkforceSettings)
@@ -279,6 +280,7 @@ class Settings:
             ),
             max_batch_operations=int(env.get("MAX_BATCH_OPERATIONS", base.max_batch_operations)),
             compiled_scan=env.get("COMPILED_SCAN", "1") != "0",
+            answer_memo_entries=int(env.get("ANSWER_MEMO_ENTRIES", base.answer_memo_entries)),
             database_url=env.get("DATABASE_URL") or None,
             outbox=_from_env(env, "OUTBOX_", base.outbox),
             workforce=WorkforceSettings.from_env(env, base.workforce),

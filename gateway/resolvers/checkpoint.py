@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -35,6 +35,9 @@ from gateway.sources.qr_registry import SMS_CODE_ALPHABET, SMS_CODE_LENGTH, QrRe
 from gateway.sources.workforce import ListState
 from gateway.timezone import LOCAL
 
+T = TypeVar("T")
+# What a scan's status is, once the person is known: the resolvers' PersonStatus, or a plan's.
+Evaluate = Callable[[Context, str], Awaitable[T]]
 SCANNERS = (Role.CHECKPOINT, Role.EMPLOYER)
 # Letters people confuse with digits, read as Crockford's base32 reads them.
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
@@ -80,14 +83,21 @@ async def _person_of_sms_code(context: Context, text: str) -> str:
 
 async def resolve_scan(info: Info, qr: str | None, sms_code: str | None) -> PersonStatus:
     """The status of the person whose QR (or SMS code) was scanned; records the check-in."""
-    return await scan(info.context, qr, sms_code, selected_paths(info))
+    return await scan(info.context, qr, sms_code, evaluating(selected_paths(info)))
 
 
-async def scan(
-    context: Context, qr: str | None, sms_code: str | None, wanted: frozenset[str]
-) -> PersonStatus:
-    """`resolve_scan` from a context and the paths selected under the status (the compiled
-    `Scan` calls it directly)."""
+def evaluating(wanted: frozenset[str]) -> Evaluate[PersonStatus]:
+    """`PersonStatus.evaluate_in` for the paths selected under the status."""
+
+    async def evaluate(context: Context, person_id: str) -> PersonStatus:
+        return await PersonStatus.evaluate_in(context, person_id, wanted)
+
+    return evaluate
+
+
+async def scan(context: Context, qr: str | None, sms_code: str | None, evaluate: Evaluate[T]) -> T:
+    """`resolve_scan` from a context, with `evaluate` answering for the person found (the
+    compiled plans pass their own: the status's fields, or an answer they remember)."""
     if qr is not None:
         person_id = await _person_of_qr(context, qr)
     else:
@@ -96,15 +106,14 @@ async def scan(
     if principal.role is Role.CITIZEN and person_id != principal.person_id:
         raise Forbidden("A citizen may look up only their own code.")
     if principal.role not in SCANNERS:
-        return await PersonStatus.evaluate_in(context, person_id, wanted)
+        return await evaluate(context, person_id)
     scanned_at = context.clock()
     if principal.role is Role.EMPLOYER and principal.employer_id is not None:
         status, district = await asyncio.gather(
-            PersonStatus.evaluate_in(context, person_id, wanted),
-            _employer_district(context, principal.employer_id),
+            evaluate(context, person_id), _employer_district(context, principal.employer_id)
         )
     else:  # a checkpoint's district is in its token: nothing to wait for beside the status
-        status = await PersonStatus.evaluate_in(context, person_id, wanted)
+        status = await evaluate(context, person_id)
         district = principal.district
     context.upstreams.checkins.record_later(
         CheckInRecord(

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
 from gateway.auth import Role
 from gateway.context import Context, Info
 from gateway.errors import BadUserInput, Forbidden
-from gateway.resolvers.checkpoint import resolve_scan
+from gateway.resolvers.checkpoint import Evaluate, evaluating, resolve_scan
 from gateway.resolvers.dcc import is_passport, resolve_passport_scan
 from gateway.resolvers.identity import scoped_person_in
 from gateway.schema.selection import selected_paths
 from gateway.schema.status import PersonStatus
+
+T = TypeVar("T")
 
 
 async def resolve_person_status(
@@ -45,18 +47,18 @@ async def resolve_person_status(
         return await resolve_passport_scan(info, qr)
     if person_id is None:
         return await resolve_scan(info, qr, sms_code)
-    return await status_by_id(info.context, str(person_id), selected_paths(info))
+    return await status_by_id(info.context, str(person_id), evaluating(selected_paths(info)))
 
 
-async def status_by_id(context: Context, person_id: str, wanted: frozenset[str]) -> PersonStatus:
-    """`personStatus(personId:)` from a context and the paths selected under the status (the
-    compiled plans call it directly)."""
+async def status_by_id(context: Context, person_id: str, evaluate: Evaluate[T]) -> T:
+    """`personStatus(personId:)` from a context, with `evaluate` answering for the person once
+    in scope (the compiled plans pass their own, as to `scan`)."""
     principal = context.principal
     if principal.role is Role.CITIZEN:
         if person_id != principal.person_id:
             raise Forbidden("You may not read this person's record.")
-        return await PersonStatus.evaluate_in(context, person_id, wanted)
+        return await evaluate(context, person_id)
     _, status = await asyncio.gather(
-        scoped_person_in(context, person_id), PersonStatus.evaluate_in(context, person_id, wanted)
+        scoped_person_in(context, person_id), evaluate(context, person_id)
     )
     return status

@@ -19,7 +19,7 @@ from gateway.schema.permissions import allow
 from gateway.schema.selection import selected_paths
 from gateway.sources.declarations import DeclarationRecord
 from gateway.sources.identity import PersonRecord
-from gateway.status import Color, Status, evaluate
+from gateway.status import Color, Facts, Status, evaluate
 from gateway.timezone import LOCAL
 
 KnownDeclaration = tuple[DeclarationRecord | BaseException | None]
@@ -54,6 +54,8 @@ class PersonStatus:
     holder: strawberry.Private[Holder | None] = None
     # The latest declaration, when fetched beforehand for a whole page (a 1-tuple: it may be None).
     known_declaration: strawberry.Private[KnownDeclaration | None] = None
+    # The facts it was evaluated from, for one person's status (how long it holds: answer_memo).
+    facts: strawberry.Private[Facts | None] = None
 
     @strawberry.field(description="The person's masked name: 'N*** V*** An'.")
     async def masked_name(self, info: Info) -> str | None:
@@ -152,7 +154,9 @@ class PersonStatus:
             declaration="declarationValidUntil" in wanted,
         )
         facts = await context.loaders.facts(person_id)
-        return cls.from_status(evaluate(context.policy, facts, context.clock()), person_id)
+        status = cls.from_status(evaluate(context.policy, facts, context.clock()), person_id)
+        status.facts = facts
+        return status
 
     @classmethod
     async def evaluate_many(

@@ -15,7 +15,7 @@ import logging
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -102,6 +102,14 @@ class BatchSource(ABC, Generic[R]):
             return None
         metrics.count_cache(self.name, 1, 0)
         return (entry[0],)
+
+    def entry_reader(self, person_id: str) -> Callable[[], tuple[R, float] | None] | None:
+        """A function reading the person's cache entry, (record, fetched at), as the cache
+        holds it then: the very object, the same until the entry is written again (fresh or
+        not, and not counted as a cache read). None when the cache cannot answer without
+        waiting (Redis)."""
+        reader = getattr(self._cache, "reader", None)
+        return reader(self.cache_key(person_id)) if reader is not None else None
 
     def _fresh(self, entry: tuple[R, float] | None, now: float) -> bool:
         """Whether a cache entry (record, fetched at) is within the source's TTL."""

@@ -11,14 +11,17 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.types import ASGIApp
 
+from gateway import timezone
 from gateway.app import create_app
 from gateway.settings import Settings
 from mocks.app import create_app as create_mocks
@@ -70,9 +73,19 @@ def token(mock_settings: MockSettings) -> Callable[..., str]:
 
 @asynccontextmanager
 async def open_gateway(
-    transport: httpx.ASGITransport, settings: Settings | None = None
+    transport: httpx.AsyncBaseTransport,
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] = timezone.now,
+    tracer_provider: TracerProvider | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings or gateway_settings(), transport=transport)
+    """A gateway over the mocks at `transport`, started, and a client of it."""
+    app = create_app(
+        settings or gateway_settings(),
+        transport=transport,
+        clock=clock,
+        tracer_provider=tracer_provider,
+    )
     async with (
         LifespanManager(app) as manager,
         httpx.AsyncClient(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,11 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from gateway import timezone
 from gateway.answer_memo import AnswerMemo, Reads
-from gateway.app import create_app
 from gateway.cache import redis_cache
 from gateway.context import Context
 from gateway.schema.status import PersonStatus
@@ -30,7 +28,7 @@ from gateway.sources.identity import IdentitySource
 from mocks.app import create_app as create_mocks
 from mocks.settings import MockSettings
 from tests.checkpoint_support import MY_QR, residents
-from tests.conftest import MOCKS_URL, gateway_settings
+from tests.conftest import MOCKS_URL, gateway_settings, open_gateway
 from tests.submissions import DECLARE, declaration
 from tests.support import MocksAdmin, gql
 
@@ -70,22 +68,29 @@ def evaluated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-@asynccontextmanager
-async def gateway(
+def gateway(
     transport: httpx.ASGITransport,
     data_dir: Path,
     clock: Callable[[], datetime] = timezone.now,
     **changes: Any,
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = replace(gateway_settings(), data_dir=data_dir, **changes)
-    app = create_app(settings, transport=transport, clock=clock)
-    async with (
-        LifespanManager(app) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://gateway"
-        ) as client,
-    ):
-        yield client
+) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """A gateway with its own data directory (its own outbox) and `changes` to its settings."""
+    return open_gateway(
+        transport, replace(gateway_settings(), data_dir=data_dir, **changes), clock=clock
+    )
+
+
+async def resident(admin: MocksAdmin, start: int) -> str:
+    """A resident of district 778 (the first from `P<start>` on), by id."""
+    (person,) = await residents(admin, "778", 1, start=start)
+    pid: str = person["id"]
+    return pid
+
+
+@pytest.fixture
+def officer(token: Callable[..., str]) -> str:
+    """A health officer of district 778."""
+    return token("health_officer", district="778")
 
 
 async def status(client: httpx.AsyncClient, bearer: str, person_id: str) -> dict[str, Any]:
@@ -102,8 +107,7 @@ async def test_a_repeated_scan_is_answered_from_memory_and_still_recorded(
     tmp_path: Path,
     evaluated: list[str],
 ) -> None:
-    (person,) = await residents(admin, "778", 1, start=11)
-    pid = person["id"]
+    pid = await resident(admin, start=11)
     checkpoint = token("checkpoint", district="778", sub="CP-778-MEMO")
     async with gateway(own_mocks, tmp_path) as client:
         _, mine = await gql(client, MY_QR, token=token("citizen", person_id=pid))
@@ -136,15 +140,15 @@ async def test_a_repeated_scan_is_answered_from_memory_and_still_recorded(
 async def test_who_may_ask_is_checked_on_every_request(
     own_mocks: httpx.ASGITransport,
     token: Callable[..., str],
+    officer: str,
     admin: MocksAdmin,
     tmp_path: Path,
     evaluated: list[str],
 ) -> None:
-    (person,) = await residents(admin, "778", 1, start=21)
-    pid = person["id"]
+    pid = await resident(admin, start=21)
     async with gateway(own_mocks, tmp_path) as client:
         for _ in range(2):  # cold, then kept
-            await status(client, token("health_officer", district="778"), pid)
+            await status(client, officer, pid)
         for bearer in (
             token("health_officer", district="760"),  # another district
             token("citizen", person_id="P0000002"),  # someone else
@@ -159,14 +163,12 @@ async def test_who_may_ask_is_checked_on_every_request(
 async def test_a_declaration_made_through_the_gateway_shows_at_once(
     own_mocks: httpx.ASGITransport,
     admin: MocksAdmin,
-    token: Callable[..., str],
+    officer: str,
     tmp_path: Path,
     evaluated: list[str],
     elsewhere: bool,
 ) -> None:
-    (person,) = await residents(admin, "778", 1, start=31 if elsewhere else 36)
-    pid = person["id"]
-    officer = token("health_officer", district="778")
+    pid = await resident(admin, start=31 if elsewhere else 36)
     # Two gateways on one outbox (the workers of one host): the one that takes a declaration
     # drops its cached declarations; the other's stay fresh, and its outbox's newest tells.
     async with gateway(own_mocks, tmp_path) as client, gateway(own_mocks, tmp_path) as other:
@@ -192,13 +194,11 @@ async def test_a_declaration_made_through_the_gateway_shows_at_once(
 async def test_a_changed_record_is_read_and_worked_out_again(
     own_mocks: httpx.ASGITransport,
     admin: MocksAdmin,
-    token: Callable[..., str],
+    officer: str,
     tmp_path: Path,
     evaluated: list[str],
 ) -> None:
-    (person,) = await residents(admin, "778", 1, start=41)
-    pid = person["id"]
-    officer = token("health_officer", district="778")
+    pid = await resident(admin, start=41)
     base = gateway_settings()
     short = {**base.sources, "lab_results": replace(base.sources["lab_results"], cache_ttl=0.5)}
     async with gateway(own_mocks, tmp_path, sources=short) as client:
@@ -219,13 +219,11 @@ async def test_a_changed_record_is_read_and_worked_out_again(
 async def test_a_remembered_answer_holds_only_while_the_status_does(
     own_mocks: httpx.ASGITransport,
     admin: MocksAdmin,
-    token: Callable[..., str],
+    officer: str,
     tmp_path: Path,
     evaluated: list[str],
 ) -> None:
-    (person,) = await residents(admin, "778", 1, start=51)
-    pid = person["id"]
-    officer = token("health_officer", district="778")
+    pid = await resident(admin, start=51)
     now = [datetime(2021, 11, 20, 22, 0, tzinfo=timezone.LOCAL)]
     async with gateway(own_mocks, tmp_path, clock=lambda: now[0]) as client:
         await status(client, officer, pid)  # cold
@@ -244,13 +242,11 @@ async def test_a_remembered_answer_holds_only_while_the_status_does(
 async def test_answers_with_errors_are_not_remembered(
     own_mocks: httpx.ASGITransport,
     admin: MocksAdmin,
-    token: Callable[..., str],
+    officer: str,
     tmp_path: Path,
     evaluated: list[str],
 ) -> None:
-    (person,) = await residents(admin, "778", 1, start=61)
-    pid = person["id"]
-    officer = token("health_officer", district="778")
+    pid = await resident(admin, start=61)
     no_retries = replace(gateway_settings().resilience, retries=0)  # the breaker stays closed
     async with gateway(own_mocks, tmp_path, resilience=no_retries) as client:
         await admin.set_faults("declarations", mode="down")
@@ -270,14 +266,13 @@ async def test_answers_with_errors_are_not_remembered(
 async def test_the_memo_is_bounded_and_can_be_turned_off(
     own_mocks: httpx.ASGITransport,
     admin: MocksAdmin,
-    token: Callable[..., str],
+    officer: str,
     tmp_path: Path,
     evaluated: list[str],
     entries: int,
     worked_out: int,
 ) -> None:
     first, second = (p["id"] for p in await residents(admin, "778", 2, start=71))
-    officer = token("health_officer", district="778")
     async with gateway(own_mocks, tmp_path, answer_memo_entries=entries) as client:
         for pid in (first, second, first, first, second, second, first):
             await status(client, officer, pid)

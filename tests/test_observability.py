@@ -8,13 +8,11 @@ import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -22,11 +20,9 @@ from opentelemetry.trace import SpanKind
 from prometheus_client import REGISTRY
 
 from gateway import metrics, request_id
-from gateway.app import create_app
 from gateway.metrics import operation_label
-from gateway.settings import Settings
 from gateway.tracing import exporter_names, provider_from_env
-from tests.conftest import gateway_settings
+from tests.conftest import gateway_settings, open_gateway
 from tests.support import MocksAdmin, gql, metric_families, metric_value
 
 STATUS = '{ personStatus(personId: "P0000001") { color reasons } }'
@@ -44,24 +40,6 @@ class Recording(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
-@asynccontextmanager
-async def gateway(
-    transport: httpx.AsyncBaseTransport,
-    settings: Settings | None = None,
-    tracer_provider: TracerProvider | None = None,
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        settings or gateway_settings(), transport=transport, tracer_provider=tracer_provider
-    )
-    async with (
-        LifespanManager(app) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://gateway"
-        ) as client,
-    ):
-        yield client
-
-
 @pytest.fixture
 async def recording(
     mocks_transport: httpx.ASGITransport, mocks: MocksAdmin
@@ -75,7 +53,7 @@ async def test_a_sane_request_id_is_returned_and_sent_with_every_upstream_call(
     recording: Recording, token: Callable[..., str]
 ) -> None:
     officer = token("health_officer", district="778")
-    async with gateway(recording) as client:
+    async with open_gateway(recording) as client:
         recording.requests.clear()
         response = await client.post(
             "/graphql",
@@ -113,7 +91,7 @@ async def test_metrics_count_operations_upstreams_cache_and_circuits(
 ) -> None:
     officer = token("health_officer", district="778")
     named = "query StatusForMetrics " + STATUS
-    async with gateway(recording) as client:
+    async with open_gateway(recording) as client:
         before = await _families(client)
         await gql(client, named, token=officer)
         await gql(client, named, token=officer)  # the second is served from the cache
@@ -157,7 +135,7 @@ async def test_an_open_circuit_and_upstream_errors_show_in_metrics(
 ) -> None:
     officer = token("health_officer", district="778")
     await mocks.set_faults("lab", mode="error500")
-    async with gateway(recording) as client:
+    async with open_gateway(recording) as client:
         # Residents of 778; 3 attempts each (2 retries): 5 consecutive failures open the circuit.
         for person in ("P0000001", "P0000005", "P0000009"):
             await gql(
@@ -178,7 +156,7 @@ async def test_readyz_names_each_upstream_and_fails_while_one_is_down(
     recording: Recording, mocks: MocksAdmin
 ) -> None:
     settings = replace(gateway_settings(), readiness_cache=0.5)
-    async with gateway(recording, settings) as client:
+    async with open_gateway(recording, settings) as client:
         recording.requests.clear()
         ready = await client.get("/readyz")
         probes_after_first = _health_checks(recording)
@@ -209,7 +187,7 @@ async def test_a_trace_has_the_gateway_span_and_a_child_span_per_upstream_call(
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     officer = token("health_officer", district="778")
     await mocks.reset()
-    async with gateway(mocks_transport, tracer_provider=provider) as client:
+    async with open_gateway(mocks_transport, tracer_provider=provider) as client:
         exporter.clear()
         await gql(client, "query TracedStatus " + STATUS, token=officer)
     spans = exporter.get_finished_spans()

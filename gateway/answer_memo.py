@@ -141,9 +141,6 @@ class AnswerMemo:
             del answers[next(iter(answers))]
         answers[key] = remembered
 
-    def __len__(self) -> int:
-        return len(self._answers)
-
 
 async def _declaration(context: Context, person_id: str, made_of: MadeOf) -> Submission | None:
     """The outbox's newest declaration of the person, when the answer reads declarations."""

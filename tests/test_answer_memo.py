@@ -8,6 +8,7 @@ how often the status is worked out (`PersonStatus.evaluate_in`).
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
@@ -19,18 +20,17 @@ import httpx
 import pytest
 
 from gateway import timezone
-from gateway.answer_memo import AnswerMemo, Reads
+from gateway.answer_memo import Reads
 from gateway.cache import redis_cache
 from gateway.context import Context
 from gateway.schema.status import PersonStatus
-from gateway.settings import SourceSettings
-from gateway.sources.identity import IdentitySource
 from mocks.app import create_app as create_mocks
 from mocks.settings import MockSettings
 from tests.checkpoint_support import MY_QR, residents
 from tests.conftest import MOCKS_URL, gateway_settings, open_gateway
 from tests.submissions import DECLARE, declaration
 from tests.support import MocksAdmin, gql
+from tests.test_cache import REDIS_URL
 
 STATUS = """query Status($id: ID!) { personStatus(personId: $id) {
   color reasons validUntil maskedName birthYear declarationValidUntil } }"""
@@ -282,11 +282,31 @@ async def test_the_memo_is_bounded_and_can_be_turned_off(
     assert len(evaluated) == worked_out
 
 
-def test_a_redis_cache_is_never_the_memos() -> None:
+@pytest.mark.redis
+async def test_nothing_is_remembered_over_a_redis_cache(
+    own_mocks: httpx.ASGITransport,
+    admin: MocksAdmin,
+    officer: str,
+    tmp_path: Path,
+    evaluated: list[str],
+) -> None:
     # A Redis cache's entries are not objects of this process: nothing to compare by identity.
-    source = IdentitySource(
-        httpx.AsyncClient(), SourceSettings("http://identity", 60.0), redis_cache("redis://x"), 10
-    )
-    assert source.entry_reader("P0000001") is None
-    assert Reads.of(frozenset({"color", "evaluatedAt"})) is None  # moves with the clock
-    assert AnswerMemo(1).max_entries == 1
+    pid = await resident(admin, start=81)
+    prefix = f"test-memo-{uuid.uuid4()}"
+    try:
+        async with gateway(
+            own_mocks, tmp_path, redis_url=REDIS_URL, redis_key_prefix=prefix
+        ) as client:
+            for _ in range(3):
+                await status(client, officer, pid)
+    finally:
+        cache = redis_cache(REDIS_URL, f"{prefix}:records:")
+        await cache.clear(namespace=f"{prefix}:records")
+        await cache.close()
+
+    assert evaluated == [pid] * 3
+
+
+def test_a_field_that_moves_with_the_clock_is_never_remembered() -> None:
+    assert Reads.of(frozenset({"color", "evaluatedAt"})) is None
+    assert Reads.of(frozenset({"color", "policy"})) is not None

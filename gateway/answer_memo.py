@@ -119,10 +119,10 @@ class AnswerMemo:
         for source in sources:
             read = source.entry_reader(person_id)
             entry = read() if read is not None else None
-            if entry is None or now - entry[1] >= source.settings.cache_ttl:
+            if entry is None or now >= (until := source.fresh_until(entry)):
                 return None
             entries.append((read, entry))
-            fresh_until = min(fresh_until, entry[1] + source.settings.cache_ttl)
+            fresh_until = min(fresh_until, until)
         names = tuple(source.name for source in sources)
         made_of = MadeOf(tuple(entries), names, fresh_until, reads.declaration)
         if not reads.declaration:

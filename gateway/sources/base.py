@@ -113,7 +113,11 @@ class BatchSource(ABC, Generic[R]):
 
     def _fresh(self, entry: tuple[R, float] | None, now: float) -> bool:
         """Whether a cache entry (record, fetched at) is within the source's TTL."""
-        return entry is not None and now - entry[1] < self.settings.cache_ttl
+        return entry is not None and now < self.fresh_until(entry)
+
+    def fresh_until(self, entry: tuple[R, float]) -> float:
+        """The `time.time()` at which a cache entry (record, fetched at) goes past the TTL."""
+        return entry[1] + self.settings.cache_ttl
 
     async def load_many(
         self, ids: Sequence[str], stale: set[tuple[str, str]] | None = None

@@ -79,14 +79,18 @@ def stable_until(policy: Policy, facts: Facts, at: dt.datetime) -> dt.datetime:
     Why: the rule kinds and `as_of` read T only by comparing it with a fact's instant (a
     sample, a confirmation, a recovery) plus one of the policy's durations, or, through T's
     local date, with dates; so between two such instants, and before the next local midnight,
-    every comparison comes out the same. `tests/test_stable_until.py` holds every kind to it.
+    every comparison comes out the same. `tests/status/test_stable_until.py` holds every kind
+    to it.
     """
     tz = policy.timezone
     earliest = dt.datetime.combine(at.astimezone(tz).date() + _ONE_DAY, dt.time(), tz)
     durations = policy.durations
     for instant in _instants(facts):
         for duration in durations:
-            change = instant + duration
+            try:
+                change = instant + duration
+            except OverflowError:  # past the last instant Python can name: never reached
+                continue
             if at < change < earliest:
                 earliest = change
     return earliest

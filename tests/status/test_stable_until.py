@@ -14,7 +14,7 @@ import random
 import pytest
 
 from gateway.status import Color, evaluate, load_policy, stable_until
-from tests.status.status_helpers import US, day, facts, local, pcr
+from tests.status.status_helpers import US, case, day, facts, local, pcr
 from tests.status.test_policy_random import oracle, random_facts, random_instant
 
 
@@ -61,3 +61,13 @@ def test_with_no_facts_the_status_holds_until_local_midnight() -> None:
     at = local(2021, 11, 23, 18, 30).astimezone(dt.UTC)
     # then the answer may change only when the local date does
     assert stable_until(policy, facts(), at) == local(2021, 11, 24)
+
+
+def test_an_instant_near_the_end_of_time_is_never_reached() -> None:
+    # given a recovery recorded at the last representable day (upstream data gone wrong)
+    policy = load_policy("hcmc-2021-10")
+    end = dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=1)
+    given = facts(cases=[case(local(2021, 11, 1), end, "HCM-7")])
+    at = local(2021, 11, 23, 1)
+    # then adding the policy's windows to it does not fail: the day's end still bounds it
+    assert stable_until(policy, given, at) == local(2021, 11, 24)
